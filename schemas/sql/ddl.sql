@@ -1,0 +1,155 @@
+-- dxreport warehouse schema (DuckDB). Idempotent: every statement can run on an existing file.
+-- Each table states its grain. Nothing is ever deleted from arrivals, submissions or the fact tables:
+-- a resubmission adds a version; "current" views pick the newest accepted version.
+
+CREATE SEQUENCE IF NOT EXISTS arrival_seq START 1;
+
+-- Grain: one row per arrival of a file in the inbox (the same bytes arriving twice = two rows).
+CREATE TABLE IF NOT EXISTS arrivals (
+    arrival_no      INTEGER PRIMARY KEY,          -- 1, 2, ... (receipt file prefix, 6 digits)
+    receipt_name    VARCHAR NOT NULL UNIQUE,      -- 000001-<sha16>.json
+    file_name       VARCHAR NOT NULL,             -- original name in the inbox
+    inbox_mtime_ns  BIGINT,                       -- to recognise an unfinished arrival after a crash
+    sha256          VARCHAR NOT NULL,
+    size_bytes      BIGINT NOT NULL,
+    archive_path    VARCHAR NOT NULL,             -- relative to the workspace
+    received_at     TIMESTAMPTZ NOT NULL,
+    unit_code       VARCHAR,
+    period_id       VARCHAR,
+    version         INTEGER,                      -- accepted arrivals only
+    status          VARCHAR NOT NULL,             -- accepted | accepted_with_warnings | rejected | duplicate
+    timeliness      VARCHAR,                      -- on_time | late | after_lock | NULL
+    duplicate_of    VARCHAR,                      -- receipt_name of the first arrival of these bytes
+    receipt_json    VARCHAR NOT NULL,             -- the receipt exactly as written to receipts/
+    finished        BOOLEAN NOT NULL DEFAULT FALSE -- receipt written and inbox file removed
+);
+
+-- Grain: one row per message per arrival.
+CREATE TABLE IF NOT EXISTS arrival_messages (
+    arrival_no  INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,
+    severity    VARCHAR NOT NULL,
+    rule        VARCHAR NOT NULL,
+    sheet       VARCHAR,
+    cell        VARCHAR,
+    message_vi  VARCHAR NOT NULL,
+    message_en  VARCHAR NOT NULL,
+    PRIMARY KEY (arrival_no, seq)
+);
+
+-- Grain: one row per accepted submission version (unit x period x version).
+CREATE TABLE IF NOT EXISTS submissions (
+    unit_code         VARCHAR NOT NULL,
+    period_id         VARCHAR NOT NULL,
+    version           INTEGER NOT NULL,
+    arrival_no        INTEGER NOT NULL UNIQUE,
+    sha256            VARCHAR NOT NULL,
+    received_at       TIMESTAMPTZ NOT NULL,
+    timeliness        VARCHAR NOT NULL,
+    has_warnings      BOOLEAN NOT NULL,
+    unit_name_given   VARCHAR,
+    preparer          VARCHAR,
+    phone             VARCHAR,
+    email             VARCHAR,
+    prepared_on       DATE,
+    template_version  INTEGER NOT NULL,
+    PRIMARY KEY (unit_code, period_id, version)
+);
+
+-- Grain: one row per submission version per data element (unit x period x version x element).
+CREATE TABLE IF NOT EXISTS element_values (
+    unit_code     VARCHAR NOT NULL,
+    period_id     VARCHAR NOT NULL,
+    version       INTEGER NOT NULL,
+    element_code  VARCHAR NOT NULL,
+    value         DOUBLE,                         -- NULL = not reported (never silently 0)
+    note          VARCHAR,
+    PRIMARY KEY (unit_code, period_id, version, element_code)
+);
+
+-- Grain: one row per activity line per submission version.
+CREATE TABLE IF NOT EXISTS activities (
+    unit_code      VARCHAR NOT NULL,
+    period_id      VARCHAR NOT NULL,
+    version        INTEGER NOT NULL,
+    line_no        INTEGER NOT NULL,              -- the row number in the sheet
+    activity_date  DATE NOT NULL,
+    activity_type  VARCHAR NOT NULL,
+    channel        VARCHAR NOT NULL,
+    title          VARCHAR,
+    quantity       INTEGER NOT NULL,
+    reach          DOUBLE,
+    cost           DOUBLE,
+    evidence_url   VARCHAR,
+    PRIMARY KEY (unit_code, period_id, version, line_no)
+);
+
+-- Grain: one row per narrative section per submission version.
+CREATE TABLE IF NOT EXISTS narratives (
+    unit_code   VARCHAR NOT NULL,
+    period_id   VARCHAR NOT NULL,
+    version     INTEGER NOT NULL,
+    section     VARCHAR NOT NULL,                 -- ket_qua | kho_khan | de_xuat | nhiem_vu
+    body        VARCHAR,
+    PRIMARY KEY (unit_code, period_id, version, section)
+);
+
+-- Grain: one row per period that is locked (its report issued as final).
+CREATE TABLE IF NOT EXISTS period_locks (
+    period_id    VARCHAR PRIMARY KEY,
+    locked_at    TIMESTAMPTZ NOT NULL,
+    report_path  VARCHAR,
+    locked_by    VARCHAR
+);
+
+-- Grain: one row per reopening of a locked period (the audit trail; the lock row is removed).
+CREATE TABLE IF NOT EXISTS period_reopens (
+    period_id    VARCHAR NOT NULL,
+    reopened_at  TIMESTAMPTZ NOT NULL,
+    reason       VARCHAR NOT NULL,
+    locked_at    TIMESTAMPTZ NOT NULL
+);
+
+-- Grain: one row per unit in the catalogue snapshot taken at the last intake or report.
+CREATE TABLE IF NOT EXISTS catalog_units (
+    unit_code    VARCHAR PRIMARY KEY,
+    name         VARCHAR NOT NULL,
+    unit_type    VARCHAR NOT NULL,
+    valid_from   DATE NOT NULL,
+    valid_to     DATE
+);
+
+-- Grain: one row per data element in the catalogue snapshot.
+CREATE TABLE IF NOT EXISTS catalog_elements (
+    element_code VARCHAR PRIMARY KEY,
+    name         VARCHAR NOT NULL,
+    kind         VARCHAR NOT NULL,
+    uom          VARCHAR NOT NULL
+);
+
+-- Grain: one row per run of a flow that wrote to the warehouse (the run log).
+CREATE TABLE IF NOT EXISTS run_log (
+    started_at   TIMESTAMPTZ NOT NULL,
+    flow         VARCHAR NOT NULL,
+    detail       VARCHAR
+);
+
+-- Grain: one row per unit x period: the newest accepted version.
+CREATE OR REPLACE VIEW current_submissions AS
+SELECT * FROM submissions
+QUALIFY version = max(version) OVER (PARTITION BY unit_code, period_id);
+
+-- Grain: one row per unit x period x element, from the newest accepted version.
+CREATE OR REPLACE VIEW current_values AS
+SELECT v.* FROM element_values v
+JOIN current_submissions s USING (unit_code, period_id, version);
+
+-- Grain: one row per activity line of the newest accepted version.
+CREATE OR REPLACE VIEW current_activities AS
+SELECT a.* FROM activities a
+JOIN current_submissions s USING (unit_code, period_id, version);
+
+-- Grain: one row per narrative section of the newest accepted version.
+CREATE OR REPLACE VIEW current_narratives AS
+SELECT n.* FROM narratives n
+JOIN current_submissions s USING (unit_code, period_id, version);
