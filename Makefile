@@ -1,0 +1,26 @@
+# One Makefile; CI calls the same scripts (.ci/run -> scripts/test.sh).
+.PHONY: setup demo test test-fast test-all bench lint format
+
+setup:
+	bash scripts/setup.sh
+
+demo:
+	bash scripts/demo.sh
+
+test:
+	bash scripts/test.sh
+
+test-fast:
+	bash scripts/test.sh -m "not slow"
+
+test-all:
+	bash scripts/test.sh -m "slow or not slow"
+
+bench:
+	bash scripts/setup.sh >/dev/null && .venv/bin/python bench/run.py
+
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+format:
+	.venv/bin/ruff format . && .venv/bin/ruff check --fix .

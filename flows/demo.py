@@ -1,0 +1,79 @@
+"""Flow `demo`: a fresh workspace, synthetic submissions for several quarters replayed on their own
+clock (intake rounds on the deadline day and after it), and the final report of each quarter."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NONE
+
+from flows.common import settings_for
+from flows.intake import intake
+from flows.params import Home
+from flows.quarterly_report import quarterly_report
+from tasks.errors import UsageError
+from tasks.periods import Period, periods_between
+from tasks.workspace import ensure_workspace, workspace_catalog
+
+DEMO_MARKER = ".dxreport-demo"
+DEMO_FIRST, DEMO_LAST = Period(2024, 1), Period(2025, 3)
+
+
+def prepare_home(home: Path) -> None:
+    """An empty folder, or a previous demo (replaced); anything else is refused, never deleted."""
+    if home.exists() and any(home.iterdir()):
+        if not (home / DEMO_MARKER).exists():
+            raise UsageError(
+                f"Thư mục {home} đã có dữ liệu, không phải thư mục demo: không xóa.",
+                f"{home} already holds data and is not a demo workspace: refusing to overwrite it.",
+                "Chọn thư mục khác với --home.", "Choose another folder with --home.",
+            )
+        shutil.rmtree(home)
+    home.mkdir(parents=True, exist_ok=True)
+    (home / DEMO_MARKER).write_text("demo workspace: `dxreport demo` may replace it\n", encoding="utf-8")
+
+
+@task(name="generate-demo-submissions", cache_policy=NONE)
+def generate(settings, catalog, periods):
+    from tasks.demo_data import generate_demo
+
+    return generate_demo(catalog, periods, settings.paths.home / "demo-source",
+                         working_days=settings.submission_working_days)
+
+
+@task(name="deliver-to-inbox", cache_policy=NONE)
+def deliver(settings, files) -> int:
+    """Put a round's files into the inbox as a unit's upload would (copy, then arrival order by mtime)."""
+    for i, src in enumerate(files):
+        target = settings.paths.inbox / Path(src).name
+        shutil.copyfile(src, target)
+        stamp = 1_700_000_000 + i
+        os.utime(target, (stamp, stamp))
+    return len(files)
+
+
+@flow(name="demo", log_prints=True)
+def demo(home: Home = None) -> dict:
+    """Build a demo workspace end to end and return the paths of the PDFs."""
+    settings = settings_for(home)
+    prepare_home(settings.paths.home)
+    ensure_workspace(settings)
+    catalog = workspace_catalog(settings)
+    periods = periods_between(DEMO_FIRST, DEMO_LAST)
+    plan = generate(settings, catalog, periods)
+    home_s = str(settings.paths.home)
+    counts: dict[str, int] = {}
+    reports = []
+    for period in periods:
+        for rnd in [r for r in plan.rounds if r.period_id == period.id]:
+            deliver(settings, rnd.files)
+            summary = intake(home=home_s, now=rnd.at.isoformat())
+            for status, n in summary["counts"].items():
+                counts[status] = counts.get(status, 0) + n
+        result = quarterly_report(period=period.id, final=True, home=home_s,
+                                  now=plan.report_at[period.id].isoformat())
+        reports.append(result["pdf_path"])
+    return {"home": home_s, "reports": reports, "counts": counts}

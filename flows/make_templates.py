@@ -1,0 +1,42 @@
+"""Flow `make-templates`: the blank, pre-filled workbooks of a period for its units."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE
+from pydantic import Field
+
+from flows.common import settings_for
+from tasks.periods import Period, period_containing
+from flows.params import Home, Now, PeriodId, UnitCodes
+from tasks.workspace import workspace_catalog
+
+OutDir = Annotated[str | None, Field(title="Thư mục xuất", description="Để trống: <workspace>/templates/<kỳ>")]
+
+
+@task(name="write-templates", cache_policy=NONE)
+def write_templates(catalog, period, units, out_dir: Path) -> list[str]:
+    from tasks.workbook_template import write_template
+
+    return [str(write_template(catalog, unit, period, out_dir)) for unit in units]
+
+
+@flow(name="make-templates", log_prints=True)
+def make_templates(period: PeriodId = None, units: UnitCodes = None, out: OutDir = None,
+                   home: Home = None, now: Now = None) -> dict:
+    """Write the submission workbooks (SUBMISSION_FORMAT.md) of a period."""
+    from tasks.workbook_template import template_units
+
+    settings = settings_for(home, now)
+    p = Period.parse(period) if period else period_containing(settings.clock().date())
+    catalog = workspace_catalog(settings)
+    chosen = template_units(catalog, p, units or None)
+    out_dir = Path(out) if out else settings.paths.templates / p.id
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = write_templates(catalog, p, chosen, out_dir)
+    create_markdown_artifact(f"# Mẫu biểu {p.label_vi}\n\n{len(files)} tệp trong `{out_dir}`", key="templates")
+    return {"period": p.id, "out_dir": str(out_dir), "files": files}
