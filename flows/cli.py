@@ -81,7 +81,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> tuple[object, str]:
+    from tasks.periods import Period
+
     home = os.environ.get("DXREPORT_HOME")
+    if getattr(args, "period", None):  # a usage error is reported before any flow starts
+        args.period = Period.parse(args.period).id
     if args.verb == "demo":
         from flows.demo import demo
 

@@ -204,9 +204,19 @@ class Catalog(_Model):
 
 
 # --- loading ------------------------------------------------------------------------------------
+class _Loader(yaml.SafeLoader):
+    """Safe YAML with dates left as text: pydantic parses them and names the entry on error."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _read_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (safe loader)
     except FileNotFoundError:
         raise CatalogError(path.name, "(tệp)", "không tìm thấy tệp.", "file not found.") from None
     except yaml.YAMLError as exc:
