@@ -1,0 +1,38 @@
+"""Shared fixtures. Most tests never start Prefect; flow tests share one session-scoped harness."""
+
+import os
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import pytest  # noqa: E402
+
+from schemas.catalog_model import load_catalog  # noqa: E402
+from tasks.settings import Settings  # noqa: E402
+from tasks.workspace import ensure_workspace  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    return load_catalog()
+
+
+@pytest.fixture
+def make_settings(tmp_path):
+    """Settings for a fresh workspace under tmp_path, with the clock set by the test."""
+
+    def make(now: str = "2025-09-16T08:00:00+07:00", **kw) -> Settings:
+        settings = Settings(home=tmp_path / "home", now=now, **kw)
+        ensure_workspace(settings)
+        return settings
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
