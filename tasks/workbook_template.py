@@ -137,6 +137,11 @@ class _FixedTimeZip(ZipFile):
             zinfo_or_arcname = zinfo
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
 
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl streams worksheets through temporary files: take the bytes, not the file's mtime.
+        data = Path(filename).read_bytes()
+        self.writestr(arcname or Path(filename).name, data, compress_type, compresslevel)
+
 
 def workbook_bytes(wb: Workbook, when: datetime) -> bytes:
     """Serialise `wb` with document properties and zip times set to `when` (naive, local)."""
