@@ -67,15 +67,15 @@ BROKEN_KINDS = (
     "non_numeric_value",   # a count "khoảng 20": rejected, value error
     "text_numbers_nfd",    # numbers as text "1.234", labels/sheet names NFD: ACCEPTED with warnings
 )
-# The rule family the intake is expected to report for each broken kind (free-form, for tests).
+# The rule the intake is expected to report for each broken kind (codes of schemas/rules.yaml).
 BROKEN_RULES = {
-    "legacy_xls": "FILE_FORMAT",
+    "legacy_xls": "FILE_FORMAT_XLS",
     "corrupt_zip": "FILE_CORRUPT",
-    "missing_sheet": "MISSING_SHEET",
-    "unknown_unit": "UNKNOWN_UNIT",
+    "missing_sheet": "SHEET_MISSING",
+    "unknown_unit": "UNIT_UNKNOWN",
     "negative_value": "VALUE_NEGATIVE",
     "non_numeric_value": "VALUE_NOT_NUMBER",
-    "text_numbers_nfd": "NUMBER_AS_TEXT",
+    "text_numbers_nfd": "VALUE_AS_TEXT",  # a warning: the file is accepted
 }
 BROKEN_PER_PERIOD = 4
 MISSING_SHARE = 0.08
@@ -107,7 +107,7 @@ class DemoFile:
     sender: str            # the unit that sent it
     kind: str              # "submission" | "correction" | one of BROKEN_KINDS
     expect: str
-    rule: str | None = None  # expected rule family for a broken file (BROKEN_RULES)
+    rule: str | None = None  # the rule code expected for a broken file (BROKEN_RULES)
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ class PeriodExpectation:
 
     @property
     def broken(self) -> dict[str, str]:
-        """Broken file name -> expected rule family (includes the valid-with-warnings one)."""
+        """Broken file name -> expected rule code (includes the valid-with-warnings one)."""
         return {f.name: f.rule for f in self.files if f.kind in BROKEN_KINDS}
 
     @property
