@@ -20,15 +20,15 @@ from tasks.settings import TZ
 DDL = Path(__file__).resolve().parents[1] / "schemas" / "sql" / "ddl.sql"
 
 SMALL_UNITS = (
-    "S_TTTT",          # so_nganh, ended 28/02/2025 (issuer before 01/03/2025)
-    "S_KHCN",          # so_nganh (issuer from 01/03/2025)
-    "VP_UBND",         # so_nganh
-    "Q_HAI_CHAU",      # quan_huyen (until 30/06/2025)
-    "P_THANH_BINH",    # phuong_xa (until 30/06/2025)
-    "P_THUAN_PHUOC",   # phuong_xa (until 30/06/2025)
-    "DT_THANH_DOAN",   # doan_the
-    "DT_HOI_LHPN",     # doan_the
-    "B_BAO_DA_NANG",   # bao_chi
+    "S_TTTT",  # so_nganh, ended 28/02/2025 (issuer before 01/03/2025)
+    "S_KHCN",  # so_nganh (issuer from 01/03/2025)
+    "VP_UBND",  # so_nganh
+    "Q_HAI_CHAU",  # quan_huyen (until 30/06/2025)
+    "P_THANH_BINH",  # phuong_xa (until 30/06/2025)
+    "P_THUAN_PHUOC",  # phuong_xa (until 30/06/2025)
+    "DT_THANH_DOAN",  # doan_the
+    "DT_HOI_LHPN",  # doan_the
+    "B_BAO_DA_NANG",  # bao_chi
 )
 
 XSS_TEXT = 'Thiếu kinh phí <script>alert("x")</script> <img src="file:///etc/passwd"> & máy móc cũ'
@@ -36,7 +36,7 @@ LONG_TEXT = (
     "Đã phối hợp với Đoàn Thanh niên tổ chức chuỗi hoạt động hướng dẫn người dân cài đặt và sử dụng "
     "ứng dụng định danh điện tử VNeID, dịch vụ công trực tuyến, thanh toán không dùng tiền mặt tại "
     "chợ truyền thống và các khu dân cư; duy trì chuyên mục chuyển đổi số trên hệ thống truyền thanh "
-    "cơ sở hằng tuần; xây dựng mô hình \"Tổ dân phố số\" với sự tham gia của các Tổ Công nghệ số cộng "
+    'cơ sở hằng tuần; xây dựng mô hình "Tổ dân phố số" với sự tham gia của các Tổ Công nghệ số cộng '
     "đồng; kết quả có hơn 2.000 lượt người dân được hỗ trợ trực tiếp trong quý."
 )
 
@@ -63,8 +63,15 @@ class ReportDb:
     arrival_no: int = 0
     versions: dict[tuple[str, str], int] = field(default_factory=dict)
 
-    def _arrival(self, unit: str | None, period: str | None, received: datetime, status: str,
-                 version: int | None, timeliness: str | None) -> tuple[int, str]:
+    def _arrival(
+        self,
+        unit: str | None,
+        period: str | None,
+        received: datetime,
+        status: str,
+        version: int | None,
+        timeliness: str | None,
+    ) -> tuple[int, str]:
         self.arrival_no += 1
         sha = hashlib.sha256(f"{self.arrival_no}-{unit}-{period}".encode()).hexdigest()
         receipt = f"{self.arrival_no:06d}-{sha[:16]}.json"
@@ -72,14 +79,33 @@ class ReportDb:
             "INSERT INTO arrivals (arrival_no, receipt_name, file_name, sha256, size_bytes, archive_path,"
             " received_at, unit_code, period_id, version, status, timeliness, receipt_json, finished)"
             " VALUES (?, ?, ?, ?, 1000, ?, ?, ?, ?, ?, ?, ?, '{}', TRUE)",
-            [self.arrival_no, receipt, f"{unit}-{period}.xlsx", sha, f"archive/{sha}.xlsx", received,
-             unit, period, version, status, timeliness],
+            [
+                self.arrival_no,
+                receipt,
+                f"{unit}-{period}.xlsx",
+                sha,
+                f"archive/{sha}.xlsx",
+                received,
+                unit,
+                period,
+                version,
+                status,
+                timeliness,
+            ],
         )
         return self.arrival_no, sha
 
-    def submit(self, unit: str, period: str, received: datetime, values: dict[str, float | None],
-               *, timeliness: str = "on_time", narratives: dict[str, str] | None = None,
-               activities: list[tuple] = ()) -> int:
+    def submit(
+        self,
+        unit: str,
+        period: str,
+        received: datetime,
+        values: dict[str, float | None],
+        *,
+        timeliness: str = "on_time",
+        narratives: dict[str, str] | None = None,
+        activities: list[tuple] = (),
+    ) -> int:
         """Add an accepted version (1, 2, ...) with its element values, narratives, activities.
 
         activities: (activity_date 'YYYY-MM-DD', type, channel, title, quantity, reach, cost).
@@ -93,12 +119,18 @@ class ReportDb:
             [unit, period, version, arrival, sha, received, timeliness, received.date()],
         )
         for code, value in values.items():
-            self.con.execute("INSERT INTO element_values VALUES (?, ?, ?, ?, ?, NULL)",
-                             [unit, period, version, code, value])
+            self.con.execute(
+                "INSERT INTO element_values VALUES (?, ?, ?, ?, ?, NULL)",
+                [unit, period, version, code, value],
+            )
         for section, body in (narratives or {}).items():
-            self.con.execute("INSERT INTO narratives VALUES (?, ?, ?, ?, ?)",
-                             [unit, period, version, section, body])
-        for line_no, (day, kind, channel, title, qty, reach, cost) in enumerate(activities, start=7):
+            self.con.execute(
+                "INSERT INTO narratives VALUES (?, ?, ?, ?, ?)",
+                [unit, period, version, section, body],
+            )
+        for line_no, (day, kind, channel, title, qty, reach, cost) in enumerate(
+            activities, start=7
+        ):
             self.con.execute(
                 "INSERT INTO activities VALUES (?, ?, ?, ?, CAST(? AS DATE), ?, ?, ?, ?, ?, ?, NULL)",
                 [unit, period, version, line_no, day, kind, channel, title, qty, reach, cost],
@@ -139,44 +171,115 @@ def build_report_db(path: Path) -> Path:
     db = create_db(path)
     # --- 2024 -------------------------------------------------------------------------------
     db.submit("Q_HAI_CHAU", "2024Q2", at("2024-06-17"), {"TIN_BAI": 200, "KINH_PHI": 10})
-    db.submit("Q_HAI_CHAU", "2024Q4", at("2024-12-16"),
-              {"LANH_DAO_TONG": 50, "LANH_DAO_DA_PHO_BIEN": 30, "LOP_BAO_CAO_VIEN": 1, "TIN_BAI": 80},
-              narratives={"ket_qua": "Hoàn thành tập huấn cho lãnh đạo quận."})
+    db.submit(
+        "Q_HAI_CHAU",
+        "2024Q4",
+        at("2024-12-16"),
+        {"LANH_DAO_TONG": 50, "LANH_DAO_DA_PHO_BIEN": 30, "LOP_BAO_CAO_VIEN": 1, "TIN_BAI": 80},
+        narratives={"ket_qua": "Hoàn thành tập huấn cho lãnh đạo quận."},
+    )
     # --- 2025Q1 -------------------------------------------------------------------------------
     db.submit("S_KHCN", "2025Q1", at("2025-03-17"), {"TIN_BAI": 10, "LOP_BAO_CAO_VIEN": 1})
     db.submit("Q_HAI_CHAU", "2025Q1", at("2025-03-17"), {"TIN_BAI": 50, "MO_HINH_MOI": 1})
     db.submit("S_TTTT", "2025Q1", at("2025-03-18"), {"TIN_BAI": 7})
     # --- 2025Q2 -------------------------------------------------------------------------------
-    db.submit("S_KHCN", "2025Q2", at("2025-06-16"),
-              {"LANH_DAO_TONG": 10, "LANH_DAO_DA_PHO_BIEN": 10, "TIN_BAI": 20, "BAI_MXH": 30,
-               "SU_KIEN": 2, "LOP_TAP_HUAN": 2, "NGUOI_TAP_HUAN": 100, "LOP_BAO_CAO_VIEN": 1,
-               "MO_HINH_MOI": 0, "KINH_PHI": 12.5, "LUOT_TIEP_CAN": 15000},
-              narratives={"ket_qua": "Tổ chức thành công Hội thảo \"Chuyển đổi số - Từ nhận thức đến hành động\".",
-                          "nhiem_vu": "Chuẩn bị các hoạt động hưởng ứng Ngày Chuyển đổi số quốc gia 10/10."},
-              activities=[("2025-05-20", "hoi_nghi_hoi_thao", "truc_tiep", "Hội thảo chuyển đổi số", 1, 300, 12.5),
-                          ("2025-04-02", "tin_bai", "bao_dien_tu", "Tin về Đề án", 20, 5000, None)])
-    db.submit("VP_UBND", "2025Q2", at("2025-06-16"),
-              {"LANH_DAO_TONG": 4, "LANH_DAO_DA_PHO_BIEN": 1, "TIN_BAI": 500},
-              narratives={"ket_qua": "PHIÊN BẢN CŨ KHÔNG ĐƯỢC DÙNG"})
-    db.submit("VP_UBND", "2025Q2", at("2025-06-20"),
-              {"LANH_DAO_TONG": 4, "LANH_DAO_DA_PHO_BIEN": 2, "TIN_BAI": 5},
-              timeliness="late",
-              narratives={"ket_qua": "Đăng tải tin bài trên Cổng thông tin điện tử thành phố."})
-    db.submit("Q_HAI_CHAU", "2025Q2", at("2025-06-17"),
-              {"LANH_DAO_TONG": 50, "LANH_DAO_DA_PHO_BIEN": 41, "CO_KE_HOACH": 1, "CO_BO_TRI_KINH_PHI": 1,
-               "TIN_BAI": 100, "LOP_BAO_CAO_VIEN": 1, "MO_HINH_MOI": 1, "LUOT_PHAT_TTCS": 240,
-               "KINH_PHI": 30},
-              narratives={"de_xuat": "Đề nghị thành phố bố trí kinh phí tập huấn cho Tổ Công nghệ số cộng đồng.",
-                          "kho_khan": "Nhân lực làm công tác truyền thông còn kiêm nhiệm."})
-    db.submit("P_THANH_BINH", "2025Q2", at("2025-06-19"),
-              {"LANH_DAO_TONG": 6, "LANH_DAO_DA_PHO_BIEN": 3, "TO_CNSCD_TONG": 8, "TO_CNSCD_DA_TAP_HUAN": 7,
-               "CO_KE_HOACH": 1, "CO_BO_TRI_KINH_PHI": 0, "TIN_BAI": 10},
-              timeliness="late",
-              narratives={"kho_khan": XSS_TEXT, "ket_qua": LONG_TEXT})
-    db.submit("DT_THANH_DOAN", "2025Q2", at("2025-06-17"),
-              {"LANH_DAO_TONG": 5, "LANH_DAO_DA_PHO_BIEN": 5, "LONG_GHEP_CHUONG_TRINH": 1, "TIN_BAI": 15},
-              narratives={"nhiem_vu": "Ra quân Chiến dịch tình nguyện hè hỗ trợ người dân sử dụng dịch vụ công trực tuyến."})
-    db.submit("B_BAO_DA_NANG", "2025Q2", at("2025-06-16"), {"TIN_BAI": 300, "LUOT_TIEP_CAN": 250000})
+    db.submit(
+        "S_KHCN",
+        "2025Q2",
+        at("2025-06-16"),
+        {
+            "LANH_DAO_TONG": 10,
+            "LANH_DAO_DA_PHO_BIEN": 10,
+            "TIN_BAI": 20,
+            "BAI_MXH": 30,
+            "SU_KIEN": 2,
+            "LOP_TAP_HUAN": 2,
+            "NGUOI_TAP_HUAN": 100,
+            "LOP_BAO_CAO_VIEN": 1,
+            "MO_HINH_MOI": 0,
+            "KINH_PHI": 12.5,
+            "LUOT_TIEP_CAN": 15000,
+        },
+        narratives={
+            "ket_qua": 'Tổ chức thành công Hội thảo "Chuyển đổi số - Từ nhận thức đến hành động".',
+            "nhiem_vu": "Chuẩn bị các hoạt động hưởng ứng Ngày Chuyển đổi số quốc gia 10/10.",
+        },
+        activities=[
+            (
+                "2025-05-20",
+                "hoi_nghi_hoi_thao",
+                "truc_tiep",
+                "Hội thảo chuyển đổi số",
+                1,
+                300,
+                12.5,
+            ),
+            ("2025-04-02", "tin_bai", "bao_dien_tu", "Tin về Đề án", 20, 5000, None),
+        ],
+    )
+    db.submit(
+        "VP_UBND",
+        "2025Q2",
+        at("2025-06-16"),
+        {"LANH_DAO_TONG": 4, "LANH_DAO_DA_PHO_BIEN": 1, "TIN_BAI": 500},
+        narratives={"ket_qua": "PHIÊN BẢN CŨ KHÔNG ĐƯỢC DÙNG"},
+    )
+    db.submit(
+        "VP_UBND",
+        "2025Q2",
+        at("2025-06-20"),
+        {"LANH_DAO_TONG": 4, "LANH_DAO_DA_PHO_BIEN": 2, "TIN_BAI": 5},
+        timeliness="late",
+        narratives={"ket_qua": "Đăng tải tin bài trên Cổng thông tin điện tử thành phố."},
+    )
+    db.submit(
+        "Q_HAI_CHAU",
+        "2025Q2",
+        at("2025-06-17"),
+        {
+            "LANH_DAO_TONG": 50,
+            "LANH_DAO_DA_PHO_BIEN": 41,
+            "CO_KE_HOACH": 1,
+            "CO_BO_TRI_KINH_PHI": 1,
+            "TIN_BAI": 100,
+            "LOP_BAO_CAO_VIEN": 1,
+            "MO_HINH_MOI": 1,
+            "LUOT_PHAT_TTCS": 240,
+            "KINH_PHI": 30,
+        },
+        narratives={
+            "de_xuat": "Đề nghị thành phố bố trí kinh phí tập huấn cho Tổ Công nghệ số cộng đồng.",
+            "kho_khan": "Nhân lực làm công tác truyền thông còn kiêm nhiệm.",
+        },
+    )
+    db.submit(
+        "P_THANH_BINH",
+        "2025Q2",
+        at("2025-06-19"),
+        {
+            "LANH_DAO_TONG": 6,
+            "LANH_DAO_DA_PHO_BIEN": 3,
+            "TO_CNSCD_TONG": 8,
+            "TO_CNSCD_DA_TAP_HUAN": 7,
+            "CO_KE_HOACH": 1,
+            "CO_BO_TRI_KINH_PHI": 0,
+            "TIN_BAI": 10,
+        },
+        timeliness="late",
+        narratives={"kho_khan": XSS_TEXT, "ket_qua": LONG_TEXT},
+    )
+    db.submit(
+        "DT_THANH_DOAN",
+        "2025Q2",
+        at("2025-06-17"),
+        {"LANH_DAO_TONG": 5, "LANH_DAO_DA_PHO_BIEN": 5, "LONG_GHEP_CHUONG_TRINH": 1, "TIN_BAI": 15},
+        narratives={
+            "nhiem_vu": "Ra quân Chiến dịch tình nguyện hè hỗ trợ người dân sử dụng dịch vụ công trực tuyến."
+        },
+    )
+    db.submit(
+        "B_BAO_DA_NANG", "2025Q2", at("2025-06-16"), {"TIN_BAI": 300, "LUOT_TIEP_CAN": 250000}
+    )
     db.reject("P_THUAN_PHUOC", "2025Q2", at("2025-06-16"))
     db.con.close()
     return path
