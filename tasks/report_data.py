@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 
 from schemas.catalog_model import Catalog, Indicator, Unit
-from tasks.errors import NoDataError
+from tasks.errors import NoDataError, WorkspaceBusyError
 from tasks.formatting import (
     MISSING,
     fmt_change,
@@ -993,7 +993,10 @@ def build_report_model(
     """Everything the quarterly report shows for `period`, as plain values.
 
     A period without any accepted submission is still reported (zero coverage); only a missing
-    warehouse file raises NoDataError.
+    warehouse file raises NoDataError. The warehouse is opened read-only and closed before
+    returning: callers must not hold a read-write connection to the same file in this process
+    (DuckDB refuses two configurations of one file), and a writer in another process makes this
+    raise WorkspaceBusyError.
     """
     db_path = Path(db_path)
     if not db_path.is_file():
@@ -1004,7 +1007,15 @@ def build_report_model(
             "Run `dxreport intake` before rendering a report.",
         )
     expected = catalog.expected_units(period.window_start, period.window_end)
-    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+    except (duckdb.IOException, duckdb.ConnectionException) as exc:
+        raise WorkspaceBusyError(
+            f"Không mở được kho dữ liệu {db_path} để đọc: một kết nối khác đang ghi vào kho.",
+            f"Cannot open warehouse {db_path} read-only: another connection (in this or another process) is writing to it ({exc}).",
+            "Chờ lượt tiếp nhận (intake) kết thúc rồi lập báo cáo lại.",
+            "Wait for the running intake to finish, then render the report again.",
+        ) from None
     try:
         indicators = tuple(
             _indicator_row(con, catalog, ind, period, expected) for ind in catalog.indicators

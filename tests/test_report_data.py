@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from report_fixtures import LONG_TEXT, XSS_TEXT, build_report_db, small_catalog
 
-from tasks.errors import NoDataError
+from tasks.errors import NoDataError, WorkspaceBusyError
 from tasks.formatting import (
     fmt_change,
     fmt_date,
@@ -237,6 +237,16 @@ def test_connection_is_closed_after_building(db, catalog, q2):
     # a read-write open in the same process fails while a read-only one is left open
     con = duckdb.connect(str(db))
     con.close()
+
+
+def test_warehouse_open_for_writing_gives_a_clear_error(db, catalog):
+    con = duckdb.connect(str(db))
+    try:
+        with pytest.raises(WorkspaceBusyError) as err:
+            build_report_model(db, catalog, Period(2025, 2), date(2025, 6, 20))
+        assert "đang ghi" in err.value.message_vi
+    finally:
+        con.close()
 
 
 def test_every_report_query_states_its_grain():
