@@ -1,0 +1,373 @@
+"""File-level checks of an arrived workbook, before any sheet is parsed.
+
+`check_file` looks at the bytes, never trusts the file name alone, and decompresses nothing before
+the zip directory has passed the size limits. It returns the findings as `Message`s (all errors;
+the first one stops the checks); an empty list means "a plain .xlsx that is safe to open".
+
+What it rejects (SUBMISSION_FORMAT.md, "What the intake must reject"):
+- a file over `settings.max_file_bytes`;
+- an old Excel workbook (.xls: an OLE compound file) and an encrypted / password-protected workbook
+  (Office encrypts an .xlsx into an OLE compound file holding `EncryptionInfo` + `EncryptedPackage`);
+- an OpenDocument spreadsheet (.ods), a macro-enabled workbook (.xlsm: by name, by a
+  `vbaProject.bin` part or by a macroEnabled content type), an .xlsb, anything else that is not an
+  .xlsx;
+- a corrupt zip (unreadable directory, CRC errors, truncated parts);
+- a zip bomb: declared uncompressed total over `settings.max_uncompressed_bytes`, or a ratio of
+  uncompressed total to file size over `settings.max_compression_ratio`, or too many parts;
+- XML with a DTD or entity declarations (`<!DOCTYPE`, `<!ENTITY`) in any .xml/.rels part;
+- a worksheet whose used area would make the reader allocate an absurd grid (a single value in
+  XFD1048576 makes calamine allocate ~17 billion cells and abort the process).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from tasks.rules import message
+from tasks.settings import Settings
+from tasks.submission import Message
+
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlam")
+MAX_ZIP_ENTRIES = 10_000
+MAX_SHEET_CELLS = 2_000_000  # rows x columns of a worksheet's used area
+CHUNK = 256 * 1024
+
+SPREADSHEET_MAIN_TYPES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+}
+ODS_MIMETYPES = (b"application/vnd.oasis.opendocument.spreadsheet",)
+
+_DTD_RE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_TAG_RE = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*?)(/?)>")
+_R_ATTR_RE = re.compile(r"""\br\s*=\s*(["'])([^"']*)\1""")
+_CELL_REF_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+_CT_RE = re.compile(r"""ContentType\s*=\s*(["'])([^"']*)\1""")
+_SHEET_RE = re.compile(r"<(?:\w+:)?sheet\b([^>]*)>")
+_ATTR_RE = re.compile(r"""([\w:]+)\s*=\s*(["'])([^"']*)\2""")
+_REL_RE = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)>")
+
+
+class _Reject(Exception):
+    def __init__(self, msg: Message):
+        self.msg = msg
+
+
+@dataclass
+class _SheetArea:
+    min_row: int = 0
+    max_row: int = 0
+    min_col: int = 0
+    max_col: int = 0
+    seen: bool = False
+    cur_row: int = 0  # position of the last row / cell seen while streaming
+    cur_col: int = 0
+
+    def add(self, row: int, col: int) -> None:
+        if not self.seen:
+            self.min_row = self.max_row = row
+            self.min_col = self.max_col = col
+            self.seen = True
+            return
+        self.min_row, self.max_row = min(self.min_row, row), max(self.max_row, row)
+        self.min_col, self.max_col = min(self.min_col, col), max(self.max_col, col)
+
+    @property
+    def cells(self) -> int:
+        if not self.seen:
+            return 0
+        return (self.max_row - self.min_row + 1) * (self.max_col - self.min_col + 1)
+
+    @property
+    def last_cell(self) -> str:
+        return f"{col_letter(self.max_col)}{self.max_row}"
+
+
+@dataclass
+class _ScanState:
+    areas: dict[str, _SheetArea] = field(default_factory=dict)
+
+
+def col_letter(col: int) -> str:
+    """1 -> A, 27 -> AA."""
+    out = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def _mib(n: float) -> str:
+    return f"{n / (1024 * 1024):.1f}".replace(".", ",")
+
+
+def check_file(path: Path, file_name: str, settings: Settings) -> list[Message]:
+    """All file-level findings for `path` (empty when it is a safe .xlsx). Never raises on bad input."""
+    try:
+        _check(Path(path), file_name or "", settings)
+    except _Reject as rejected:
+        return [rejected.msg]
+    return []
+
+
+# --- the checks, in order ----------------------------------------------------------------------
+def _check(path: Path, file_name: str, settings: Settings) -> None:
+    size = path.stat().st_size
+    if size > settings.max_file_bytes:
+        raise _Reject(
+            message("FILE_TOO_LARGE", size_mib=_mib(size), limit_mib=_mib(settings.max_file_bytes))
+        )
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(OLE_MAGIC):
+        _check_ole(path)
+    if not head.startswith(ZIP_MAGICS):
+        raise _Reject(message("FILE_NOT_XLSX", file_name=file_name))
+    try:
+        zf = zipfile.ZipFile(path)
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+    ):
+        raise _Reject(message("FILE_CORRUPT", file_name=file_name)) from None
+    with zf:
+        infos = zf.infolist()
+        _check_bomb(infos, size, settings)
+        _check_kind_by_names(zf, infos, file_name)
+        state = _ScanState()
+        _scan_parts(zf, infos, file_name, state)
+        _check_content_types(zf, file_name)
+        _check_sheet_areas(zf, state)
+
+
+def _check_ole(path: Path) -> None:
+    """An OLE compound file: an encrypted OOXML package, or an old .xls (or another Office file)."""
+    data = path.read_bytes()
+    names = ("EncryptedPackage", "EncryptionInfo")
+    if any(name.encode("utf-16-le") in data for name in names):
+        raise _Reject(message("FILE_ENCRYPTED"))
+    raise _Reject(message("FILE_FORMAT_XLS"))
+
+
+def _check_bomb(infos: list[zipfile.ZipInfo], size: int, settings: Settings) -> None:
+    total = sum(max(i.file_size, 0) for i in infos)
+    ratio = total / max(size, 1)
+    if (
+        len(infos) > MAX_ZIP_ENTRIES
+        or total > settings.max_uncompressed_bytes
+        or ratio > settings.max_compression_ratio
+    ):
+        raise _Reject(
+            message(
+                "FILE_ZIP_BOMB",
+                total_mib=_mib(total),
+                limit_mib=_mib(settings.max_uncompressed_bytes),
+                ratio=f"{ratio:.0f}",
+                limit_ratio=f"{settings.max_compression_ratio:.0f}",
+            )
+        )
+
+
+def _check_kind_by_names(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], file_name: str) -> None:
+    names = {i.filename.lower(): i for i in infos}
+    if "mimetype" in names:
+        try:
+            with zf.open(names["mimetype"]) as fh:
+                mimetype = fh.read(200).strip()
+        except Exception:
+            mimetype = b""
+        if mimetype.startswith(ODS_MIMETYPES):
+            raise _Reject(message("FILE_FORMAT_ODS"))
+        if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+            raise _Reject(message("FILE_NOT_XLSX", file_name=file_name))
+    if "content.xml" in names and "[content_types].xml" not in names:
+        raise _Reject(message("FILE_FORMAT_ODS"))
+    if any(PurePosixPath(n).name == "vbaproject.bin" for n in names) or file_name.lower().endswith(
+        MACRO_SUFFIXES
+    ):
+        raise _Reject(message("FILE_MACRO_ENABLED"))
+    if any(i.flag_bits & 0x1 for i in infos):  # zip-level encryption
+        raise _Reject(message("FILE_ENCRYPTED"))
+
+
+def _scan_parts(
+    zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], file_name: str, state: _ScanState
+) -> None:
+    """Decompress every part once (bounded by its declared size; zipfile checks the CRC), rejecting
+    DTDs/entities in XML parts and measuring the used area of every worksheet."""
+    for info in infos:
+        if info.is_dir():
+            continue
+        lower = info.filename.lower()
+        is_xml = lower.endswith((".xml", ".rels"))
+        is_sheet = is_xml and lower.startswith("xl/worksheets/") and lower.count("/") == 2
+        area = _SheetArea() if is_sheet else None
+        try:
+            with zf.open(info) as fh:
+                if is_xml:
+                    _scan_xml(fh, area)
+                else:
+                    while fh.read(CHUNK):
+                        pass
+        except _Reject:
+            raise
+        except _DtdFound:
+            raise _Reject(message("FILE_XML_DTD", part=info.filename)) from None
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            OSError,
+            ValueError,
+            NotImplementedError,
+            RuntimeError,
+        ):
+            raise _Reject(message("FILE_CORRUPT", file_name=file_name)) from None
+        if area is not None:
+            state.areas[info.filename] = area
+
+
+class _DtdFound(Exception):
+    pass
+
+
+def _decoder_for(first: bytes):
+    if first.startswith(codecs.BOM_UTF32_LE) or first.startswith(codecs.BOM_UTF32_BE):
+        return codecs.getincrementaldecoder("utf-32")(errors="replace")
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return codecs.getincrementaldecoder("utf-16")(errors="replace")
+    if first.startswith(b"<\x00"):
+        return codecs.getincrementaldecoder("utf-16-le")(errors="replace")
+    if first.startswith(b"\x00<"):
+        return codecs.getincrementaldecoder("utf-16-be")(errors="replace")
+    return codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+
+def _scan_xml(fh, area: _SheetArea | None) -> None:
+    decoder = None
+    carry = ""
+    while True:
+        chunk = fh.read(CHUNK)
+        if decoder is None:
+            decoder = _decoder_for(chunk[:4])
+        text = carry + decoder.decode(chunk, final=not chunk)
+        if chunk:
+            cut = text.rfind("<")
+            if cut == -1:
+                body, carry = text, ""
+            elif len(text) - cut > 64 * 1024:  # an unterminated '<' far back: keep a tail only
+                body, carry = text[:-32], text[-32:]
+            else:
+                body, carry = text[:cut], text[cut:]
+        else:
+            body, carry = text, ""
+        if _DTD_RE.search(body):
+            raise _DtdFound
+        if area is not None:
+            _measure(body, area)
+        if not chunk:
+            return
+
+
+def _measure(text: str, area: _SheetArea) -> None:
+    """Track the rows and columns of cells with content, as the reader will place them: by their
+    `r` reference, or (without one) right after the previous row/cell."""
+    for m in _TAG_RE.finditer(text):
+        ref = _R_ATTR_RE.search(m.group(2))
+        value = ref.group(2).strip() if ref else ""
+        if m.group(1) == "row":
+            area.cur_row = int(value) if value.isdigit() else area.cur_row + 1
+            area.cur_col = 0
+            continue
+        cell = _CELL_REF_RE.match(value) if value else None
+        if cell:
+            area.cur_row, area.cur_col = int(cell.group(2)), _col_number(cell.group(1))
+        else:
+            area.cur_col += 1
+        if m.group(3) != "/":  # a self-closing cell is formatted but empty
+            area.add(max(area.cur_row, 1), area.cur_col)
+
+
+def _read_text(zf: zipfile.ZipFile, name: str, limit: int = 8 * 1024 * 1024) -> str | None:
+    """A small XML part as text (already scanned: no DTD); None when absent."""
+    lower = {i.filename.lower(): i for i in zf.infolist()}
+    info = lower.get(name.lower())
+    if info is None:
+        return None
+    with zf.open(info) as fh:
+        data = fh.read(limit)
+    return _decoder_for(data[:4]).decode(data, final=True)
+
+
+def _check_content_types(zf: zipfile.ZipFile, file_name: str) -> None:
+    text = _read_text(zf, "[Content_Types].xml")
+    if text is None:
+        raise _Reject(message("FILE_NOT_XLSX", file_name=file_name))
+    types = {m.group(2).strip().lower() for m in _CT_RE.finditer(text)}
+    if any("sheet.binary" in t for t in types):  # .xlsb
+        raise _Reject(message("FILE_NOT_XLSX", file_name=file_name))
+    if any("macroenabled" in t for t in types):
+        raise _Reject(message("FILE_MACRO_ENABLED"))
+    if not types & SPREADSHEET_MAIN_TYPES:
+        raise _Reject(message("FILE_NOT_XLSX", file_name=file_name))
+
+
+def _sheet_names_by_part(zf: zipfile.ZipFile) -> dict[str, str]:
+    """worksheet part path -> sheet name (best effort, for messages)."""
+    try:
+        workbook = _read_text(zf, "xl/workbook.xml") or ""
+        rels = _read_text(zf, "xl/_rels/workbook.xml.rels") or ""
+    except Exception:
+        return {}
+    targets = {}
+    for m in _REL_RE.finditer(rels):
+        attrs = {k.split(":")[-1]: v for k, _, v in _ATTR_RE.findall(m.group(1))}
+        if "Id" in attrs and "Target" in attrs:
+            target = attrs["Target"].lstrip("/")
+            if not target.lower().startswith("xl/"):
+                target = "xl/" + target
+            targets[attrs["Id"]] = target.lower()
+    names = {}
+    for m in _SHEET_RE.finditer(workbook):
+        attrs = dict((k, v) for k, _, v in _ATTR_RE.findall(m.group(1)))
+        rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
+        if rid in targets and "name" in attrs:
+            names[targets[rid]] = _unescape(attrs["name"])
+    return names
+
+
+def _unescape(text: str) -> str:
+    return (
+        text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
+
+
+def _check_sheet_areas(zf: zipfile.ZipFile, state: _ScanState) -> None:
+    too_big = [(part, area) for part, area in state.areas.items() if area.cells > MAX_SHEET_CELLS]
+    if not too_big:
+        return
+    part, area = too_big[0]
+    name = _sheet_names_by_part(zf).get(part.lower(), part)
+    raise _Reject(message("FILE_SHEET_TOO_LARGE", sheet=name, last_cell=area.last_cell))
