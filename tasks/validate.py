@@ -163,8 +163,8 @@ def _check_header(state: _State, catalog: Catalog, now: datetime, locked: frozen
                 "PERIOD_NOT_OPEN",
                 "period",
                 period_label=label,
-                reason_vi=f"kỳ tính số liệu bắt đầu từ ngày {start}; hãy gửi báo cáo sau ngày này",
-                reason_en=f"its data window starts on {start}; send the report after that day",
+                reason_vi=f"kỳ tính số liệu bắt đầu từ ngày {start}, hãy gửi báo cáo từ ngày đó trở đi",
+                reason_en=f"its data window starts on {start}; send the report from that day on",
             )
         elif period.id in locked:
             add("PERIOD_LOCKED", "period", period_label=label)
