@@ -2,7 +2,7 @@
 (not with the template writer, so the intake is tested against the contract, not against our own
 writer), plus byte-level builders of files the intake must reject.
 
-    path = build_workbook(tmp_path / "a.xlsx", values={**default_values(), "TIN_BAI": -1})
+    path = build_workbook(tmp_path / "a.xlsx", values={"TIN_BAI": -1, "MO_HINH_MOI": OMIT})
 
 `build_workbook` defaults give a valid 2025Q3 submission of P_HAI_CHAU with every assigned data
 element, two activities inside the data window and the four narratives.
@@ -37,7 +37,7 @@ from tasks.submission import (
     SHEET_NARRATIVE,
 )
 
-OMIT = object()  # header_overrides / activity field value: leave the row or cell out entirely
+OMIT = object()  # a `values` / `header_overrides` / `narratives` entry: leave that row out entirely
 DATE_FORMAT = "dd/mm/yyyy"
 
 # short keys accepted in `activities` rows, next to the column labels themselves
@@ -151,7 +151,8 @@ def build_workbook(
 ) -> Path:
     """Write a submission workbook and return its path. See the module doc for the defaults.
 
-    values: code -> cell value (number, text, None = blank); the rows written, in that order.
+    values: code -> cell value (number, text, None = blank), merged into `default_values(unit_code)`
+        (changed codes keep their row, new codes are appended); OMIT leaves a code's row out.
     element_rows: full rows for "Chỉ tiêu" instead of `values` (each [code, name, uom, kind, value, note]).
     activities: rows as dicts keyed by column label or short key (date, type, channel, title,
         quantity, reach, cost, url, stt); [] = no rows.
@@ -164,8 +165,13 @@ def build_workbook(
     unit = cat.unit(unit_code) if unit_code else None
     if unit_name is None:
         unit_name = unit.name if unit else "Đơn vị thử"
-    if values is None:
-        values = default_values(unit_code or "P_HAI_CHAU")
+    merged = default_values(unit_code or "P_HAI_CHAU")
+    for code, value in (values or {}).items():
+        if value is OMIT:
+            merged.pop(code, None)
+        else:
+            merged[code] = value
+    values = merged
     if activities is None:
         activities = default_activities(str(period))
     narrative_values = dict(DEFAULT_NARRATIVES)

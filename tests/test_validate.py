@@ -44,16 +44,12 @@ from tests.test_parse import PARSE_RULES
 
 NOW = datetime(2025, 9, 16, 9, 0, tzinfo=TZ)
 CTX = ValidationContext(now=NOW, locked_periods=frozenset({"2025Q2"}))
-DROP = object()
+DROP = b.OMIT  # leaves a data element row out
 
 
 def vals(unit: str = "P_HAI_CHAU", **changes) -> dict:
     out = b.default_values(unit)
-    for code, value in changes.items():
-        if value is DROP:
-            out.pop(code)
-        else:
-            out[code] = value
+    out.update(changes)  # DROP (builders.OMIT) leaves the row out
     return out
 
 
