@@ -136,7 +136,7 @@ def test_late_and_after_lock(make_settings, catalog, valid_file, tmp_path):
 
 def test_period_not_yet_open_is_rejected(make_settings, catalog, tmp_path):
     settings = make_settings(now="2025-09-16T08:00:00+07:00")
-    future = build_workbook(tmp_path / "src" / "q4.xlsx", unit_code="P_HAI_CHAU", period="2025Q4")
+    future = build_workbook(tmp_path / "src" / "q4.xlsx", unit_code="P_HAI_CHAU", period="2026Q1")
     drop(settings, future)
     (receipt,) = run(settings, catalog)["receipts"]
     assert receipt["status"] == "rejected" and receipt["timeliness"] is None
