@@ -4,7 +4,8 @@
 
 Runs the same plain step functions the Prefect flows call (no Prefect overhead in the figures; the
 flows add about a second per run). Peak memory is the process's peak resident set size (VmHWM,
-reset before each stage through /proc/self/clear_refs) plus tracemalloc's peak of Python objects.
+reset before each stage through /proc/self/clear_refs); with --trace-python also tracemalloc's peak
+of Python objects (tracemalloc slows Python code several times: timings are then not comparable).
 """
 
 from __future__ import annotations
@@ -51,12 +52,13 @@ def _reset_rss_peak() -> None:
 @contextmanager
 def stage(name: str, note: str = ""):
     _reset_rss_peak()
-    tracemalloc.reset_peak()
+    if tracemalloc.is_tracing():
+        tracemalloc.reset_peak()
     start = time.perf_counter()
     box = {"note": note}
     yield box
     seconds = time.perf_counter() - start
-    _, py_peak = tracemalloc.get_traced_memory()
+    _, py_peak = tracemalloc.get_traced_memory() if tracemalloc.is_tracing() else (0, float("nan"))
     ROWS.append((name, seconds, _rss_peak_mib(), py_peak / 2**20, box["note"]))
 
 
@@ -65,11 +67,13 @@ def main() -> None:
     ap.add_argument("--home")
     ap.add_argument("--first", default="2024Q1")
     ap.add_argument("--last", default="2025Q3")
+    ap.add_argument("--trace-python", action="store_true", help="also measure Python allocations (slow)")
     args = ap.parse_args()
     home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="dxreport-bench-"))
     shutil.rmtree(home, ignore_errors=True)
     periods = periods_between(Period.parse(args.first), Period.parse(args.last))
-    tracemalloc.start()
+    if args.trace_python:
+        tracemalloc.start()
     total_start = time.perf_counter()
 
     base = Settings(home=home)
