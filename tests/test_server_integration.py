@@ -17,6 +17,21 @@ from tests.builders import build_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
+FLOW_RUN_STATES = """
+import asyncio, json
+from prefect.client.orchestration import get_client
+
+async def main():
+    async with get_client() as client:
+        runs = await client.read_flow_runs()
+        out = []
+        for run in runs:
+            deployment = await client.read_deployment(run.deployment_id)
+            out.append([deployment.name, run.state.type.value])
+        print(json.dumps(out))
+
+asyncio.run(main())
+"""
 
 
 def _free_port() -> int:
@@ -81,6 +96,9 @@ def test_deploy_from_prefect_yaml_and_run_intake(server, tmp_path):
     assert receipt["unit"] == "P_HAI_CHAU" and receipt["version"] == 1
     assert receipt["status"] in ("accepted", "accepted_with_warnings")
     assert not list((home / "inbox").iterdir())
-    states = _prefect(env, "flow-run", "ls", "--state", "COMPLETED")
-    assert "intake" in states.stdout
+    check = subprocess.run([sys.executable, "-c", FLOW_RUN_STATES], cwd=ROOT, env=env, capture_output=True,
+                           text=True, timeout=120)
+    runs = json.loads(check.stdout.strip().splitlines()[-1])
+    assert [r for r in runs if r[1] != "SCHEDULED"] == [["intake", "COMPLETED"]], check.stderr
+    assert {"intake", "quarterly-report", "make-templates"} <= {r[0] for r in runs}  # schedules are live
     shutil.rmtree(home)
