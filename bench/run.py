@@ -67,7 +67,9 @@ def main() -> None:
     ap.add_argument("--home")
     ap.add_argument("--first", default="2024Q1")
     ap.add_argument("--last", default="2025Q3")
-    ap.add_argument("--trace-python", action="store_true", help="also measure Python allocations (slow)")
+    ap.add_argument(
+        "--trace-python", action="store_true", help="also measure Python allocations (slow)"
+    )
     args = ap.parse_args()
     home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="dxreport-bench-"))
     shutil.rmtree(home, ignore_errors=True)
@@ -121,24 +123,37 @@ def main() -> None:
         settings = Settings(home=home, now=plan.report_at[period.id])
         with stage(f"{period.id} report render") as box:
             result = issue_report(settings, catalog, period, final=True)
-            box["note"] = f"{result.pages} pages, {result.seconds / max(result.pages, 1) * 1000:.0f} ms/page"
+            box["note"] = (
+                f"{result.pages} pages, {result.seconds / max(result.pages, 1) * 1000:.0f} ms/page"
+            )
         pages_total += result.pages
         render_total += result.seconds
     total = time.perf_counter() - total_start
 
-    print(f"\ndxreport benchmark — {len(periods)} periods ({periods[0]}–{periods[-1]}), {files_total} files, "
-          f"{os.cpu_count()} cores, workspace {home}\n")
+    print(
+        f"\ndxreport benchmark — {len(periods)} periods ({periods[0]}–{periods[-1]}), {files_total} files, "
+        f"{os.cpu_count()} cores, workspace {home}\n"
+    )
     print(f"{'stage':<40} {'seconds':>9} {'peak RSS MiB':>13} {'py peak MiB':>12}  note")
     for name, seconds, rss, py, note in ROWS:
         print(f"{name:<40} {seconds:>9.3f} {rss:>13.1f} {py:>12.1f}  {note}")
     print("\nper file:")
-    for label, values in (("parse (file checks + calamine)", parse_times), ("archive+load+receipt", record_times)):
+    for label, values in (
+        ("parse (file checks + calamine)", parse_times),
+        ("archive+load+receipt", record_times),
+    ):
         if values:
-            print(f"  {label:<36} mean {statistics.mean(values) * 1000:7.1f} ms   median "
-                  f"{statistics.median(values) * 1000:7.1f} ms   max {max(values) * 1000:7.1f} ms")
+            print(
+                f"  {label:<36} mean {statistics.mean(values) * 1000:7.1f} ms   median "
+                f"{statistics.median(values) * 1000:7.1f} ms   max {max(values) * 1000:7.1f} ms"
+            )
     print(f"  {'collect+hash':<36} mean {collect_total / max(files_total, 1) * 1000:7.1f} ms")
-    print(f"  {'validate (batched GX)':<36} mean {validate_total / max(files_total, 1) * 1000:7.1f} ms")
-    print(f"report render: {pages_total} pages in {render_total:.2f} s = {render_total / max(pages_total, 1) * 1000:.0f} ms/page")
+    print(
+        f"  {'validate (batched GX)':<36} mean {validate_total / max(files_total, 1) * 1000:7.1f} ms"
+    )
+    print(
+        f"report render: {pages_total} pages in {render_total:.2f} s = {render_total / max(pages_total, 1) * 1000:.0f} ms/page"
+    )
     print(f"whole run: {total:.1f} s, peak RSS {max(r[2] for r in ROWS):.0f} MiB")
 
 

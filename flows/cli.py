@@ -15,13 +15,20 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--home", help="workspace folder (default: $DXREPORT_HOME or ./dxreport-home)")
+    common.add_argument(
+        "--home", help="workspace folder (default: $DXREPORT_HOME or ./dxreport-home)"
+    )
     common.add_argument("--json", action="store_true", help="print one JSON document")
     common.add_argument("-v", "--verbose", action="store_true", help="show Prefect's logs")
 
-    parser = argparse.ArgumentParser(prog="dxreport", description="Báo cáo quý Đề án truyền thông Chuyển đổi số Đà Nẵng (QĐ 2780/QĐ-UBND).")
+    parser = argparse.ArgumentParser(
+        prog="dxreport",
+        description="Báo cáo quý Đề án truyền thông Chuyển đổi số Đà Nẵng (QĐ 2780/QĐ-UBND).",
+    )
     sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
-    sub.add_parser("demo", parents=[common], help="build a demo workspace end to end and print the PDFs")
+    sub.add_parser(
+        "demo", parents=[common], help="build a demo workspace end to end and print the PDFs"
+    )
     p = sub.add_parser("template", parents=[common], help="write blank, pre-filled workbooks")
     p.add_argument("--period", required=True)
     p.add_argument("--unit", action="append", dest="units", metavar="CODE")
@@ -36,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     cat_sub = cat.add_subparsers(dest="catalog_verb", required=True, metavar="VERB")
     p = cat_sub.add_parser("add-units", parents=[common], help="add or update units from a CSV")
     p.add_argument("file")
-    p = sub.add_parser("server", parents=[common], help="start the Prefect server (UI) and serve every deployment")
+    p = sub.add_parser(
+        "server", parents=[common], help="start the Prefect server (UI) and serve every deployment"
+    )
     p.add_argument("--port", type=int, default=4200)
     return parser
 
@@ -70,8 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu. [EN] Interrupted.", file=sys.stderr)
         return EXIT_FAILED
-    except Exception as exc:  # a failed run: one clear sentence, the details are in the Prefect logs
-        print(f"Lượt chạy thất bại: {type(exc).__name__}: {exc}\n[EN] The run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except (
+        Exception
+    ) as exc:  # a failed run: one clear sentence, the details are in the Prefect logs
+        print(
+            f"Lượt chạy thất bại: {type(exc).__name__}: {exc}\n[EN] The run failed: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
@@ -91,14 +105,20 @@ def _run(args) -> tuple[object, str]:
 
         result = demo(home=home or str(Path("dxreport-home").resolve()))
         counts = ", ".join(f"{k}: {v}" for k, v in sorted(result["counts"].items()))
-        lines = [f"Đã tạo workspace demo / demo workspace: {result['home']}", f"Biên nhận / receipts: {counts}",
-                 "Báo cáo PDF / PDF reports:"] + [f"  {p}" for p in result["reports"]]
+        lines = [
+            f"Đã tạo workspace demo / demo workspace: {result['home']}",
+            f"Biên nhận / receipts: {counts}",
+            "Báo cáo PDF / PDF reports:",
+        ] + [f"  {p}" for p in result["reports"]]
         return result, "\n".join(lines)
     if args.verb == "template":
         from flows.make_templates import make_templates
 
         result = make_templates(period=args.period, units=args.units, out=args.out, home=home)
-        return result, f"Đã ghi {len(result['files'])} mẫu biểu / templates written: {result['out_dir']}"
+        return (
+            result,
+            f"Đã ghi {len(result['files'])} mẫu biểu / templates written: {result['out_dir']}",
+        )
     if args.verb == "intake":
         from flows.intake import intake
 
@@ -106,22 +126,30 @@ def _run(args) -> tuple[object, str]:
         counts = result["counts"]
         if not result["receipts"]:
             return result, "Hộp thư trống: không có tệp nào. [EN] Inbox empty: no files."
-        lines = [f"Đã tiếp nhận {len(result['receipts'])} tệp / files taken: "
-                 + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))]
+        lines = [
+            f"Đã tiếp nhận {len(result['receipts'])} tệp / files taken: "
+            + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+        ]
         for r in result["receipts"]:
-            lines.append(f"  {r['status']:<23} {r['file']}  {r['unit'] or '-'} {r['period'] or '-'}"
-                         + (f" v{r['version']}" if r["version"] else ""))
+            lines.append(
+                f"  {r['status']:<23} {r['file']}  {r['unit'] or '-'} {r['period'] or '-'}"
+                + (f" v{r['version']}" if r["version"] else "")
+            )
         return result, "\n".join(lines)
     if args.verb == "report":
         from flows.quarterly_report import quarterly_report
 
         result = quarterly_report(period=args.period, final=args.final, home=home)
-        state = "chính thức, đã khóa kỳ / final, period locked" if result["final"] else "dự thảo / draft"
+        state = (
+            "chính thức, đã khóa kỳ / final, period locked"
+            if result["final"]
+            else "dự thảo / draft"
+        )
         return result, f"{result['pdf_path']}\n({result['pages']} trang / pages, {state})"
     if args.verb == "status":
+        from flows.common import resolve_period, settings_for
         from flows.status import status_text
         from tasks.status import period_status
-        from flows.common import resolve_period, settings_for
         from tasks.workspace import workspace_catalog
 
         settings = settings_for(home)
@@ -134,8 +162,10 @@ def _run(args) -> tuple[object, str]:
 
         settings = settings_for(home)
         result = add_units(settings, Path(args.file))
-        return result, (f"Danh mục đã cập nhật / catalogue updated: {result['added']} thêm / added, "
-                        f"{result['updated']} sửa / updated ({result['catalog_dir']})")
+        return result, (
+            f"Danh mục đã cập nhật / catalogue updated: {result['added']} thêm / added, "
+            f"{result['updated']} sửa / updated ({result['catalog_dir']})"
+        )
     if args.verb == "server":
         from flows.server import run_server
 

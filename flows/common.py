@@ -14,8 +14,10 @@ def settings_for(home: str | None = None, now: str | None = None) -> Settings:
         when = datetime.fromisoformat(now) if now else None
     except ValueError:
         raise UsageError(
-            f"Thời điểm không hợp lệ: {now!r}.", f"Invalid date-time: {now!r}.",
-            "Dùng dạng ISO, vd 2025-09-16T08:00:00+07:00.", "Use ISO form, e.g. 2025-09-16T08:00:00+07:00.",
+            f"Thời điểm không hợp lệ: {now!r}.",
+            f"Invalid date-time: {now!r}.",
+            "Dùng dạng ISO, vd 2025-09-16T08:00:00+07:00.",
+            "Use ISO form, e.g. 2025-09-16T08:00:00+07:00.",
         ) from None
     return load_settings(home=home, now=when)
 

@@ -29,19 +29,26 @@ def prepare_home(home: Path) -> None:
             raise UsageError(
                 f"Thư mục {home} đã có dữ liệu, không phải thư mục demo: không xóa.",
                 f"{home} already holds data and is not a demo workspace: refusing to overwrite it.",
-                "Chọn thư mục khác với --home.", "Choose another folder with --home.",
+                "Chọn thư mục khác với --home.",
+                "Choose another folder with --home.",
             )
         shutil.rmtree(home)
     home.mkdir(parents=True, exist_ok=True)
-    (home / DEMO_MARKER).write_text("demo workspace: `dxreport demo` may replace it\n", encoding="utf-8")
+    (home / DEMO_MARKER).write_text(
+        "demo workspace: `dxreport demo` may replace it\n", encoding="utf-8"
+    )
 
 
 @task(name="generate-demo-submissions", cache_policy=NONE)
 def generate(settings, catalog, periods):
     from tasks.demo_data import generate_demo
 
-    return generate_demo(catalog, periods, settings.paths.home / "demo-source",
-                         working_days=settings.submission_working_days)
+    return generate_demo(
+        catalog,
+        periods,
+        settings.paths.home / "demo-source",
+        working_days=settings.submission_working_days,
+    )
 
 
 @task(name="deliver-to-inbox", cache_policy=NONE)
@@ -73,7 +80,8 @@ def demo(home: Home = None) -> dict:
             summary = intake(home=home_s, now=rnd.at.isoformat())
             for status, n in summary["counts"].items():
                 counts[status] = counts.get(status, 0) + n
-        result = quarterly_report(period=period.id, final=True, home=home_s,
-                                  now=plan.report_at[period.id].isoformat())
+        result = quarterly_report(
+            period=period.id, final=True, home=home_s, now=plan.report_at[period.id].isoformat()
+        )
         reports.append(result["pdf_path"])
     return {"home": home_s, "reports": reports, "counts": counts}

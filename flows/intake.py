@@ -56,14 +56,22 @@ def publish(summary: dict) -> None:
     """Artifacts for the Prefect UI: counts and one row per receipt."""
     counts = summary["counts"]
     lines = ["# Kết quả tiếp nhận / Intake result", ""]
-    lines += [f"- **{status}**: {n}" for status, n in sorted(counts.items())] or ["- Hộp thư trống (inbox empty)"]
+    lines += [f"- **{status}**: {n}" for status, n in sorted(counts.items())] or [
+        "- Hộp thư trống (inbox empty)"
+    ]
     create_markdown_artifact("\n".join(lines), key="intake-summary", description="Intake counts")
     if summary["receipts"]:
         rows = [
-            {"tệp": r["file"], "đơn vị": r["unit"], "kỳ": r["period"], "phiên bản": r["version"],
-             "trạng thái": r["status"], "đúng hạn": r["timeliness"],
-             "lỗi": sum(m["severity"] == "error" for m in r["messages"]),
-             "cảnh báo": sum(m["severity"] == "warning" for m in r["messages"])}
+            {
+                "tệp": r["file"],
+                "đơn vị": r["unit"],
+                "kỳ": r["period"],
+                "phiên bản": r["version"],
+                "trạng thái": r["status"],
+                "đúng hạn": r["timeliness"],
+                "lỗi": sum(m["severity"] == "error" for m in r["messages"]),
+                "cảnh báo": sum(m["severity"] == "warning" for m in r["messages"]),
+            }
             for r in summary["receipts"]
         ]
         create_table_artifact(rows, key="intake-receipts", description="Receipts of this run")

@@ -11,11 +11,13 @@ from prefect.cache_policies import NONE
 from pydantic import Field
 
 from flows.common import settings_for
-from tasks.periods import Period, period_containing
 from flows.params import Home, Now, PeriodId, UnitCodes
+from tasks.periods import Period, period_containing
 from tasks.workspace import workspace_catalog
 
-OutDir = Annotated[str | None, Field(title="Thư mục xuất", description="Để trống: <workspace>/templates/<kỳ>")]
+OutDir = Annotated[
+    str | None, Field(title="Thư mục xuất", description="Để trống: <workspace>/templates/<kỳ>")
+]
 
 
 @task(name="write-templates", cache_policy=NONE)
@@ -26,8 +28,13 @@ def write_templates(catalog, period, units, out_dir: Path) -> list[str]:
 
 
 @flow(name="make-templates", log_prints=True)
-def make_templates(period: PeriodId = None, units: UnitCodes = None, out: OutDir = None,
-                   home: Home = None, now: Now = None) -> dict:
+def make_templates(
+    period: PeriodId = None,
+    units: UnitCodes = None,
+    out: OutDir = None,
+    home: Home = None,
+    now: Now = None,
+) -> dict:
     """Write the submission workbooks (SUBMISSION_FORMAT.md) of a period."""
     from tasks.workbook_template import template_units
 
@@ -38,5 +45,7 @@ def make_templates(period: PeriodId = None, units: UnitCodes = None, out: OutDir
     out_dir = Path(out) if out else settings.paths.templates / p.id
     out_dir.mkdir(parents=True, exist_ok=True)
     files = write_templates(catalog, p, chosen, out_dir)
-    create_markdown_artifact(f"# Mẫu biểu {p.label_vi}\n\n{len(files)} tệp trong `{out_dir}`", key="templates")
+    create_markdown_artifact(
+        f"# Mẫu biểu {p.label_vi}\n\n{len(files)} tệp trong `{out_dir}`", key="templates"
+    )
     return {"period": p.id, "out_dir": str(out_dir), "files": files}

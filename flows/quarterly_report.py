@@ -20,7 +20,9 @@ def render(settings, catalog, period, final):
 
 
 @flow(name="quarterly-report", log_prints=True)
-def quarterly_report(period: PeriodId = None, final: Final = False, home: Home = None, now: Now = None) -> dict:
+def quarterly_report(
+    period: PeriodId = None, final: Final = False, home: Home = None, now: Now = None
+) -> dict:
     """Render the quarterly PDF progress report of a period from what is loaded."""
     settings = settings_for(home, now)
     p = resolve_period(period, settings)
@@ -30,7 +32,10 @@ def quarterly_report(period: PeriodId = None, final: Final = False, home: Home =
     create_markdown_artifact(
         f"# Báo cáo {p.label_vi}\n\n- Tệp: `{result.pdf_path}`\n- Số trang: {result.pages}\n"
         f"- Chính thức (khóa kỳ): {'có' if result.final else 'không (dự thảo)'}",
-        key="quarterly-report", description="Quarterly report",
+        key="quarterly-report",
+        description="Quarterly report",
     )
-    create_link_artifact(f"file://{result.pdf_path}", link_text=f"Báo cáo {p.label_vi}", key="quarterly-report-pdf")
+    create_link_artifact(
+        f"file://{result.pdf_path}", link_text=f"Báo cáo {p.label_vi}", key="quarterly-report-pdf"
+    )
     return asdict(result)

@@ -7,9 +7,11 @@ from tasks.status import STATUS_VI
 
 def status_text(result: dict) -> str:
     counts = result["counts"]
-    head = (f"{result['label']} ({result['period']}): {result['expected']} đơn vị phải báo cáo / units expected; "
-            + ", ".join(f"{STATUS_VI.get(k, k)} ({k}): {v}" for k, v in sorted(counts.items()))
-            + ("; KỲ ĐÃ KHÓA / period locked" if result["locked"] else ""))
+    head = (
+        f"{result['label']} ({result['period']}): {result['expected']} đơn vị phải báo cáo / units expected; "
+        + ", ".join(f"{STATUS_VI.get(k, k)} ({k}): {v}" for k, v in sorted(counts.items()))
+        + ("; KỲ ĐÃ KHÓA / period locked" if result["locked"] else "")
+    )
     lines = [head]
     for u in result["units"]:
         extra = f" v{u['version']}" if u["version"] else ""

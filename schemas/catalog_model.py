@@ -14,12 +14,19 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tasks.errors import CatalogError
 
 DEFAULT_CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
-CATALOG_FILES = ("unit_types.yaml", "units.yaml", "data_elements.yaml", "indicators.yaml", "codes.yaml", "organisation.yaml")
+CATALOG_FILES = (
+    "unit_types.yaml",
+    "units.yaml",
+    "data_elements.yaml",
+    "indicators.yaml",
+    "codes.yaml",
+    "organisation.yaml",
+)
 
 ElementKind = Literal["flow", "stock", "yes_no", "money"]
 KIND_LABEL_VI = {"flow": "Số lượng", "stock": "Lũy kế", "yes_no": "Có/Không", "money": "Số tiền"}
@@ -223,9 +230,16 @@ def _read_yaml(path: Path) -> dict:
         mark = getattr(exc, "problem_mark", None)
         where = f"dòng {mark.line + 1}" if mark else "?"
         where_en = f"line {mark.line + 1}" if mark else "?"
-        raise CatalogError(path.name, where, f"YAML không đọc được ({where}).", f"unreadable YAML ({where_en}).") from None
+        raise CatalogError(
+            path.name, where, f"YAML không đọc được ({where}).", f"unreadable YAML ({where_en})."
+        ) from None
     if not isinstance(data, dict):
-        raise CatalogError(path.name, "(tệp)", "nội dung phải là một bảng khóa: giá trị.", "content must be a mapping.")
+        raise CatalogError(
+            path.name,
+            "(tệp)",
+            "nội dung phải là một bảng khóa: giá trị.",
+            "content must be a mapping.",
+        )
     return data
 
 
@@ -259,7 +273,9 @@ def load_catalog(directory: Path | None = None) -> Catalog:
         file = origin.get(section, "?")
         entry = _entry_name(raw, section, loc)
         field = ".".join(str(p) for p in loc[2:]) or section
-        raise CatalogError(file, entry, f"trường '{field}': {err['msg']}.", f"field '{field}': {err['msg']}.") from None
+        raise CatalogError(
+            file, entry, f"trường '{field}': {err['msg']}.", f"field '{field}': {err['msg']}."
+        ) from None
     check_catalog(catalog, origin)
     return catalog
 
@@ -275,7 +291,9 @@ def check_catalog(catalog: Catalog, origin: dict[str, str]) -> None:
         seen = set()
         for item in items:
             if item.code in seen:
-                raise CatalogError(file, item.code, f"mã {label} bị trùng.", f"duplicate {label} code.")
+                raise CatalogError(
+                    file, item.code, f"mã {label} bị trùng.", f"duplicate {label} code."
+                )
             seen.add(item.code)
 
     dupes(catalog.unit_types, origin.get("unit_types", "unit_types.yaml"), "loại đơn vị")
@@ -288,18 +306,36 @@ def check_catalog(catalog: Catalog, origin: dict[str, str]) -> None:
     units = catalog.unit_by_code
     for unit in catalog.units:
         if unit.type not in types:
-            raise CatalogError(f_units, unit.code, f"loại đơn vị '{unit.type}' không có trong unit_types.yaml.", f"unknown unit type '{unit.type}'.")
+            raise CatalogError(
+                f_units,
+                unit.code,
+                f"loại đơn vị '{unit.type}' không có trong unit_types.yaml.",
+                f"unknown unit type '{unit.type}'.",
+            )
         if unit.valid_to is not None and unit.valid_to < unit.valid_from:
-            raise CatalogError(f_units, unit.code, "valid_to trước valid_from.", "valid_to is before valid_from.")
+            raise CatalogError(
+                f_units, unit.code, "valid_to trước valid_from.", "valid_to is before valid_from."
+            )
         for pred_code in unit.successor_of:
             pred = units.get(pred_code)
             if pred is None:
-                raise CatalogError(f_units, unit.code, f"successor_of nêu đơn vị '{pred_code}' không có trong danh mục.", f"successor_of names unknown unit '{pred_code}'.")
+                raise CatalogError(
+                    f_units,
+                    unit.code,
+                    f"successor_of nêu đơn vị '{pred_code}' không có trong danh mục.",
+                    f"successor_of names unknown unit '{pred_code}'.",
+                )
             if pred.valid_to is None:
-                raise CatalogError(f_units, unit.code, f"đơn vị tiền thân '{pred_code}' chưa có valid_to.", f"predecessor '{pred_code}' has no valid_to.")
+                raise CatalogError(
+                    f_units,
+                    unit.code,
+                    f"đơn vị tiền thân '{pred_code}' chưa có valid_to.",
+                    f"predecessor '{pred_code}' has no valid_to.",
+                )
             if not unit.active_on(pred.valid_to + timedelta(days=1)):
                 raise CatalogError(
-                    f_units, unit.code,
+                    f_units,
+                    unit.code,
                     f"đơn vị tiền thân '{pred_code}' kết thúc ngày {pred.valid_to:%d/%m/%Y} nhưng đơn vị này chưa hoạt động vào ngày hôm sau.",
                     f"predecessor '{pred_code}' ends {pred.valid_to:%d/%m/%Y} but this unit is not active the day after.",
                 )
@@ -307,22 +343,49 @@ def check_catalog(catalog: Catalog, origin: dict[str, str]) -> None:
     for element in catalog.data_elements:
         for t in element.unit_types:
             if t not in types:
-                raise CatalogError(f_elems, element.code, f"loại đơn vị '{t}' không tồn tại.", f"unknown unit type '{t}'.")
+                raise CatalogError(
+                    f_elems,
+                    element.code,
+                    f"loại đơn vị '{t}' không tồn tại.",
+                    f"unknown unit type '{t}'.",
+                )
         if element.not_above:
             total = elements.get(element.not_above)
             if total is None or total.kind != "stock" or element.kind != "stock":
-                raise CatalogError(f_elems, element.code, "not_above phải nêu một chỉ tiêu lũy kế.", "not_above must name a stock element.")
+                raise CatalogError(
+                    f_elems,
+                    element.code,
+                    "not_above phải nêu một chỉ tiêu lũy kế.",
+                    "not_above must name a stock element.",
+                )
     for indicator in (*catalog.indicators, *catalog.monitoring):
         refs = indicator.elements() if isinstance(indicator, Indicator) else [indicator.element]
         for ref in refs:
             if ref not in elements:
-                raise CatalogError(f_ind, indicator.code, f"chỉ tiêu '{ref}' không có trong danh mục.", f"unknown data element '{ref}'.")
+                raise CatalogError(
+                    f_ind,
+                    indicator.code,
+                    f"chỉ tiêu '{ref}' không có trong danh mục.",
+                    f"unknown data element '{ref}'.",
+                )
         if isinstance(indicator, Indicator):
             for t in indicator.unit_types:
                 if t not in types:
-                    raise CatalogError(f_ind, indicator.code, f"loại đơn vị '{t}' không tồn tại.", f"unknown unit type '{t}'.")
-            if indicator.method == "ratio_of_sums" and not (indicator.numerator and indicator.denominator):
-                raise CatalogError(f_ind, indicator.code, "cần numerator và denominator.", "needs numerator and denominator.")
+                    raise CatalogError(
+                        f_ind,
+                        indicator.code,
+                        f"loại đơn vị '{t}' không tồn tại.",
+                        f"unknown unit type '{t}'.",
+                    )
+            if indicator.method == "ratio_of_sums" and not (
+                indicator.numerator and indicator.denominator
+            ):
+                raise CatalogError(
+                    f_ind,
+                    indicator.code,
+                    "cần numerator và denominator.",
+                    "needs numerator and denominator.",
+                )
             if indicator.method == "sum" and not indicator.numerator:
                 raise CatalogError(f_ind, indicator.code, "cần numerator.", "needs numerator.")
             if indicator.method == "share_of_units" and not indicator.all_of:
@@ -330,4 +393,9 @@ def check_catalog(catalog: Catalog, origin: dict[str, str]) -> None:
     org_file = origin.get("organisation", "organisation.yaml")
     for issuer in catalog.organisation.issuers:
         if issuer.unit not in units:
-            raise CatalogError(org_file, issuer.name, f"đơn vị '{issuer.unit}' không có trong danh mục.", f"unknown unit '{issuer.unit}'.")
+            raise CatalogError(
+                org_file,
+                issuer.name,
+                f"đơn vị '{issuer.unit}' không có trong danh mục.",
+                f"unknown unit '{issuer.unit}'.",
+            )

@@ -44,13 +44,19 @@ def read_units_csv(path: Path) -> list[Unit]:
     except FileNotFoundError:
         raise CatalogError(name, "(tệp)", "không tìm thấy tệp.", "file not found.") from None
     except UnicodeDecodeError:
-        raise CatalogError(name, "(tệp)", "tệp phải mã hóa UTF-8.", "the file must be UTF-8.") from None
+        raise CatalogError(
+            name, "(tệp)", "tệp phải mã hóa UTF-8.", "the file must be UTF-8."
+        ) from None
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise CatalogError(name, "dòng 1", f"thiếu cột {', '.join(missing)}; cần: {','.join(COLUMNS)}.",
-                           f"missing column(s) {', '.join(missing)}; expected: {','.join(COLUMNS)}.")
+        raise CatalogError(
+            name,
+            "dòng 1",
+            f"thiếu cột {', '.join(missing)}; cần: {','.join(COLUMNS)}.",
+            f"missing column(s) {', '.join(missing)}; expected: {','.join(COLUMNS)}.",
+        )
     units = []
     for lineno, row in enumerate(reader, start=2):
         row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
@@ -58,15 +64,26 @@ def read_units_csv(path: Path) -> list[Unit]:
             continue
         entry = f"dòng {lineno} ({row.get('code') or '?'})"
         try:
-            units.append(Unit(
-                code=row["code"], name=row["name"], type=row["type"],
-                valid_from=_date(row["valid_from"]), valid_to=_date(row["valid_to"]),
-                successor_of=tuple(c for c in re.split(r"[;|\s]+", row["successor_of"]) if c),
-            ))
+            units.append(
+                Unit(
+                    code=row["code"],
+                    name=row["name"],
+                    type=row["type"],
+                    valid_from=_date(row["valid_from"]),
+                    valid_to=_date(row["valid_to"]),
+                    successor_of=tuple(c for c in re.split(r"[;|\s]+", row["successor_of"]) if c),
+                )
+            )
         except (ValueError, ValidationError) as exc:
             detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-            field = ".".join(str(p) for p in exc.errors()[0]["loc"]) if isinstance(exc, ValidationError) else ""
-            raise CatalogError(name, entry, f"{field} {detail}".strip() + ".", f"{field} {detail}".strip() + ".") from None
+            field = (
+                ".".join(str(p) for p in exc.errors()[0]["loc"])
+                if isinstance(exc, ValidationError)
+                else ""
+            )
+            raise CatalogError(
+                name, entry, f"{field} {detail}".strip() + ".", f"{field} {detail}".strip() + "."
+            ) from None
     return units
 
 
@@ -76,7 +93,9 @@ def _yaml_line(unit: Unit) -> str:
         data["valid_to"] = unit.valid_to
     if unit.successor_of:
         data["successor_of"] = list(unit.successor_of)
-    body = yaml.safe_dump(data, allow_unicode=True, default_flow_style=True, sort_keys=False, width=10_000).strip()
+    body = yaml.safe_dump(
+        data, allow_unicode=True, default_flow_style=True, sort_keys=False, width=10_000
+    ).strip()
     return f"  - {body}"
 
 
@@ -99,8 +118,12 @@ def add_units(settings: Settings, csv_path: Path) -> dict:
                 lines[idx] = _yaml_line(unit)
                 updated += 1
             elif unit.code in catalog.unit_by_code:  # defined in a form we do not rewrite in place
-                raise CatalogError(path.name, unit.code, "mục này không ở dạng một dòng, hãy sửa trực tiếp trong tệp.",
-                                   "this entry is not a one-line mapping; edit it in the file directly.")
+                raise CatalogError(
+                    path.name,
+                    unit.code,
+                    "mục này không ở dạng một dòng, hãy sửa trực tiếp trong tệp.",
+                    "this entry is not a one-line mapping; edit it in the file directly.",
+                )
             else:
                 new_lines.append(_yaml_line(unit))
                 added += 1

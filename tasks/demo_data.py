@@ -59,13 +59,13 @@ from tasks.workbook_template import (
 
 DEFAULT_SEED = 2780
 BROKEN_KINDS = (
-    "legacy_xls",          # an old-format .xls (OLE2 bytes): rejected, "use .xlsx"
-    "corrupt_zip",         # a truncated .xlsx: rejected, corrupt file
-    "missing_sheet",       # "Hoạt động" deleted: rejected, missing required sheet
-    "unknown_unit",        # Mã đơn vị mistyped: rejected, unknown unit
-    "negative_value",      # a count of -5: rejected, value error
-    "non_numeric_value",   # a count "khoảng 20": rejected, value error
-    "text_numbers_nfd",    # numbers as text "1.234", labels/sheet names NFD: ACCEPTED with warnings
+    "legacy_xls",  # an old-format .xls (OLE2 bytes): rejected, "use .xlsx"
+    "corrupt_zip",  # a truncated .xlsx: rejected, corrupt file
+    "missing_sheet",  # "Hoạt động" deleted: rejected, missing required sheet
+    "unknown_unit",  # Mã đơn vị mistyped: rejected, unknown unit
+    "negative_value",  # a count of -5: rejected, value error
+    "non_numeric_value",  # a count "khoảng 20": rejected, value error
+    "text_numbers_nfd",  # numbers as text "1.234", labels/sheet names NFD: ACCEPTED with warnings
 )
 # The rule the intake is expected to report for each broken kind (codes of schemas/rules.yaml).
 BROKEN_RULES = {
@@ -102,10 +102,10 @@ ACTIVITY_ELEMENT = {
 class DemoFile:
     """One generated file. `expect`: accepted | accepted_with_warnings | rejected."""
 
-    name: str              # unique within the period
-    round: int             # 1 or 2
-    sender: str            # the unit that sent it
-    kind: str              # "submission" | "correction" | one of BROKEN_KINDS
+    name: str  # unique within the period
+    round: int  # 1 or 2
+    sender: str  # the unit that sent it
+    kind: str  # "submission" | "correction" | one of BROKEN_KINDS
     expect: str
     rule: str | None = None  # the rule code expected for a broken file (BROKEN_RULES)
 
@@ -114,10 +114,10 @@ class DemoFile:
 class PeriodExpectation:
     period_id: str
     expected_units: tuple[str, ...]
-    on_time: frozenset[str]      # a valid workbook in round 1
-    late: frozenset[str]         # first valid workbook in round 2
-    missing: frozenset[str]      # no file at all
-    corrected: frozenset[str]    # sent a corrected workbook in round 2 (exactly one unit)
+    on_time: frozenset[str]  # a valid workbook in round 1
+    late: frozenset[str]  # first valid workbook in round 2
+    missing: frozenset[str]  # no file at all
+    corrected: frozenset[str]  # sent a corrected workbook in round 2 (exactly one unit)
     files: tuple[DemoFile, ...]  # every file of the period, by round then name
 
     @property
@@ -133,7 +133,7 @@ class PeriodExpectation:
 @dataclass(frozen=True)
 class DemoRound:
     period_id: str
-    at: datetime               # aware, Asia/Ho_Chi_Minh
+    at: datetime  # aware, Asia/Ho_Chi_Minh
     files: tuple[Path, ...]
 
 
@@ -141,8 +141,8 @@ class DemoRound:
 class DemoPlan:
     seed: int
     out_dir: Path
-    rounds: tuple[DemoRound, ...]              # chronological
-    report_at: dict[str, datetime]             # period id -> consolidated report due (15:00 local)
+    rounds: tuple[DemoRound, ...]  # chronological
+    report_at: dict[str, datetime]  # period id -> consolidated report due (15:00 local)
     expectations: dict[str, PeriodExpectation]  # period id -> what the intake should find
 
     @property
@@ -156,16 +156,64 @@ class DemoPlan:
 # --- values ---------------------------------------------------------------------------------------
 # Mean quarterly flow per unit type at the Đề án's start (2022Q4), before unit scale and growth.
 FLOW_BASE = {
-    "TIN_BAI": {"so_nganh": 6, "co_quan_tw": 4, "quan_huyen": 20, "phuong_xa": 5, "doan_the": 10, "bao_chi": 90},
+    "TIN_BAI": {
+        "so_nganh": 6,
+        "co_quan_tw": 4,
+        "quan_huyen": 20,
+        "phuong_xa": 5,
+        "doan_the": 10,
+        "bao_chi": 90,
+    },
     "CHUONG_TRINH_PTTH": {"so_nganh": 0.6, "quan_huyen": 2, "doan_the": 0.8, "bao_chi": 6},
     "LUOT_PHAT_TTCS": {"quan_huyen": 40, "phuong_xa": 25},
-    "BAI_MXH": {"so_nganh": 15, "co_quan_tw": 8, "quan_huyen": 40, "phuong_xa": 14, "doan_the": 25, "bao_chi": 150},
-    "LUOT_TIEP_CAN": {"so_nganh": 9000, "co_quan_tw": 3000, "quan_huyen": 26000, "phuong_xa": 4500, "doan_the": 15000, "bao_chi": 260000},
-    "SU_KIEN": {"so_nganh": 1.5, "co_quan_tw": 1, "quan_huyen": 3, "phuong_xa": 1.2, "doan_the": 2, "bao_chi": 1},
-    "LOP_TAP_HUAN": {"so_nganh": 1, "co_quan_tw": 0.6, "quan_huyen": 2, "phuong_xa": 0.8, "doan_the": 1.2},
+    "BAI_MXH": {
+        "so_nganh": 15,
+        "co_quan_tw": 8,
+        "quan_huyen": 40,
+        "phuong_xa": 14,
+        "doan_the": 25,
+        "bao_chi": 150,
+    },
+    "LUOT_TIEP_CAN": {
+        "so_nganh": 9000,
+        "co_quan_tw": 3000,
+        "quan_huyen": 26000,
+        "phuong_xa": 4500,
+        "doan_the": 15000,
+        "bao_chi": 260000,
+    },
+    "SU_KIEN": {
+        "so_nganh": 1.5,
+        "co_quan_tw": 1,
+        "quan_huyen": 3,
+        "phuong_xa": 1.2,
+        "doan_the": 2,
+        "bao_chi": 1,
+    },
+    "LOP_TAP_HUAN": {
+        "so_nganh": 1,
+        "co_quan_tw": 0.6,
+        "quan_huyen": 2,
+        "phuong_xa": 0.8,
+        "doan_the": 1.2,
+    },
     "LOP_BAO_CAO_VIEN": {"so_nganh": 0.05, "quan_huyen": 0.2, "doan_the": 0.15},
-    "MO_HINH_MOI": {"so_nganh": 0.03, "co_quan_tw": 0.02, "quan_huyen": 0.08, "phuong_xa": 0.015, "doan_the": 0.06, "bao_chi": 0.05},
-    "KINH_PHI": {"so_nganh": 15, "co_quan_tw": 5, "quan_huyen": 60, "phuong_xa": 8, "doan_the": 20, "bao_chi": 40},
+    "MO_HINH_MOI": {
+        "so_nganh": 0.03,
+        "co_quan_tw": 0.02,
+        "quan_huyen": 0.08,
+        "phuong_xa": 0.015,
+        "doan_the": 0.06,
+        "bao_chi": 0.05,
+    },
+    "KINH_PHI": {
+        "so_nganh": 15,
+        "co_quan_tw": 5,
+        "quan_huyen": 60,
+        "phuong_xa": 8,
+        "doan_the": 20,
+        "bao_chi": 40,
+    },
 }
 # Unit-specific multipliers (the broadcaster makes programmes, the lead department trains communicators).
 UNIT_MULTIPLIER = {
@@ -175,7 +223,14 @@ UNIT_MULTIPLIER = {
     "DT_THANH_DOAN": {"BAI_MXH": 2, "LUOT_TIEP_CAN": 2},
     "DK_HOANG_SA": {"*": 0.1},
 }
-LEADERS_BASE = {"so_nganh": (4, 8), "co_quan_tw": (3, 6), "quan_huyen": (9, 16), "phuong_xa": (4, 7), "doan_the": (4, 9), "bao_chi": (3, 6)}
+LEADERS_BASE = {
+    "so_nganh": (4, 8),
+    "co_quan_tw": (3, 6),
+    "quan_huyen": (9, 16),
+    "phuong_xa": (4, 7),
+    "doan_the": (4, 9),
+    "bao_chi": (3, 6),
+}
 SEASON = {1: 0.85, 2: 1.0, 3: 1.0, 4: 1.2}  # Q1: Tết; Q4: Ngày Chuyển đổi số quốc gia 10/10
 
 
@@ -285,10 +340,14 @@ class _Series:
             if element.kind not in ("flow", "money") or code in ("NGUOI_TAP_HUAN",):
                 continue
             base = FLOW_BASE.get(code, {}).get(unit.type, 0.5)
-            season = SEASON[period.quarter] * (1.6 if code == "SU_KIEN" and period.quarter == 4 else 1.0)
+            season = SEASON[period.quarter] * (
+                1.6 if code == "SU_KIEN" and period.quarter == 4 else 1.0
+            )
             mean = base * scale * growth * season * mult.get(code, 1.0) * mult.get("*", 1.0)
             if element.kind == "money":
-                value = 0.0 if rng.random() < 0.06 else round(mean * math.exp(rng.gauss(0, 0.35)), 1)
+                value = (
+                    0.0 if rng.random() < 0.06 else round(mean * math.exp(rng.gauss(0, 0.35)), 1)
+                )
                 out[code] = value
             elif mean > 30:
                 out[code] = max(0, round(mean * math.exp(rng.gauss(0, 0.2))))
@@ -301,16 +360,29 @@ class _Series:
             floor = 40 * (out.get("BAI_MXH", 0) + out.get("TIN_BAI", 0))
             out["LUOT_TIEP_CAN"] = max(out["LUOT_TIEP_CAN"], floor)
         # Stocks: own series plus what the gone predecessors held at their end.
-        pairs = (("LANH_DAO_TONG", "LANH_DAO_DA_PHO_BIEN", "leaders", 0.10, (0.2, 0.5), (0.02, 0.12)),
-                 ("TO_CNSCD_TONG", "TO_CNSCD_DA_TAP_HUAN", "teams", 0.08, (0.05, 0.35), (0.02, 0.10)))
+        pairs = (
+            ("LANH_DAO_TONG", "LANH_DAO_DA_PHO_BIEN", "leaders", 0.10, (0.2, 0.5), (0.02, 0.12)),
+            ("TO_CNSCD_TONG", "TO_CNSCD_DA_TAP_HUAN", "teams", 0.08, (0.05, 0.35), (0.02, 0.10)),
+        )
         for total_code, part_code, base_key, p_inc, share0, share_step in pairs:
             if total_code not in elements:
                 continue
-            own_total = profile[base_key] + int(self._stream(
-                unit, base_key, k, lambda r, _i, p=p_inc: 1.0 if r.random() < p else 0.0))
-            share = min(1.0, self._stream(
-                unit, base_key + "_share", k,
-                lambda r, i, s0=share0, st=share_step: r.uniform(*s0) if i == 0 else r.uniform(*st)))
+            own_total = profile[base_key] + int(
+                self._stream(
+                    unit, base_key, k, lambda r, _i, p=p_inc: 1.0 if r.random() < p else 0.0
+                )
+            )
+            share = min(
+                1.0,
+                self._stream(
+                    unit,
+                    base_key + "_share",
+                    k,
+                    lambda r, i, s0=share0, st=share_step: (
+                        r.uniform(*s0) if i == 0 else r.uniform(*st)
+                    ),
+                ),
+            )
             inh_total = sum(v.get(total_code, 0) for v in inherited)
             inh_part = sum(v.get(part_code, 0) for v in inherited)
             total = own_total + inh_total
@@ -318,23 +390,69 @@ class _Series:
             out[total_code] = total
             if part_code in elements:
                 out[part_code] = min(total, max(inh_part + own_part, math.floor(share * total)))
-        for code, switch_key in (("CO_KE_HOACH", "plan_switch"), ("CO_BO_TRI_KINH_PHI", "funding_switch"),
-                                 ("LONG_GHEP_CHUONG_TRINH", "programme_switch")):
+        for code, switch_key in (
+            ("CO_KE_HOACH", "plan_switch"),
+            ("CO_BO_TRI_KINH_PHI", "funding_switch"),
+            ("LONG_GHEP_CHUONG_TRINH", "programme_switch"),
+        ):
             if code in elements:
                 out[code] = 1 if k >= profile[switch_key] else 0
         return {code: out[code] for code in elements if code in out}
 
 
-def unit_values(catalog: Catalog, unit_code: str, period: Period, seed: int = DEFAULT_SEED) -> dict[str, float]:
+def unit_values(
+    catalog: Catalog, unit_code: str, period: Period, seed: int = DEFAULT_SEED
+) -> dict[str, float]:
     """The values the demo puts in `unit_code`'s workbook for `period` (before any correction)."""
     return _Series(catalog, seed).values(catalog.unit_by_code[unit_code], period)
 
 
 # --- people, activities, narrative ---------------------------------------------------------------
-SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
+SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+]
 MIDDLES = ["Văn", "Thị", "Minh", "Thanh", "Ngọc", "Hữu", "Quốc", "Thu", "Hoài", "Đức", "Bảo", "Kim"]
-GIVEN = ["An", "Bình", "Châu", "Dũng", "Hà", "Hải", "Hạnh", "Hiếu", "Hoa", "Hùng", "Khánh", "Lan", "Linh",
-         "Long", "Mai", "Nam", "Ngân", "Phúc", "Phương", "Quân", "Tâm", "Thảo", "Trang", "Trung", "Tuấn", "Vy"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Châu",
+    "Dũng",
+    "Hà",
+    "Hải",
+    "Hạnh",
+    "Hiếu",
+    "Hoa",
+    "Hùng",
+    "Khánh",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Nam",
+    "Ngân",
+    "Phúc",
+    "Phương",
+    "Quân",
+    "Tâm",
+    "Thảo",
+    "Trang",
+    "Trung",
+    "Tuấn",
+    "Vy",
+]
 
 TOPICS = [
     "hướng dẫn cài đặt, kích hoạt tài khoản định danh điện tử VNeID mức 2",
@@ -350,27 +468,40 @@ TOPICS = [
     "khám bệnh và thanh toán viện phí không dùng tiền mặt",
     "học bạ số và sổ liên lạc điện tử",
 ]
-MODELS = ["Chợ 4.0 - thanh toán không dùng tiền mặt", "Tổ dân phố số", "Zalo tổ dân phố",
-          "Gia đình số", "Ngày thứ Bảy số", "Tuyến phố không dùng tiền mặt", "Cà phê số",
-          "Hội viên phụ nữ với chuyển đổi số", "Thanh niên tình nguyện hỗ trợ công dân số"]
+MODELS = [
+    "Chợ 4.0 - thanh toán không dùng tiền mặt",
+    "Tổ dân phố số",
+    "Zalo tổ dân phố",
+    "Gia đình số",
+    "Ngày thứ Bảy số",
+    "Tuyến phố không dùng tiền mặt",
+    "Cà phê số",
+    "Hội viên phụ nữ với chuyển đổi số",
+    "Thanh niên tình nguyện hỗ trợ công dân số",
+]
 AUDIENCES = {
     "so_nganh": ["công chức, viên chức", "cán bộ đầu mối chuyển đổi số", "doanh nghiệp"],
     "co_quan_tw": ["công chức, viên chức", "người lao động"],
     "quan_huyen": ["cán bộ phường, xã", "Tổ Công nghệ số cộng đồng", "hộ kinh doanh"],
-    "phuong_xa": ["Tổ Công nghệ số cộng đồng", "người dân tổ dân phố", "hộ kinh doanh", "người cao tuổi"],
+    "phuong_xa": [
+        "Tổ Công nghệ số cộng đồng",
+        "người dân tổ dân phố",
+        "hộ kinh doanh",
+        "người cao tuổi",
+    ],
     "doan_the": ["hội viên, đoàn viên", "cán bộ chi hội", "thanh niên tình nguyện"],
     "bao_chi": ["phóng viên, biên tập viên"],
 }
 TITLES = {
     "tin_bai": "Tin, bài: {topic}",
-    "chuong_trinh_ptth": "Chuyên mục \"Chuyển đổi số\": {topic}",
+    "chuong_trinh_ptth": 'Chuyên mục "Chuyển đổi số": {topic}',
     "phat_thanh_co_so": "Phát thanh tuyên truyền: {topic}",
     "bai_mxh": "Bài đăng trang Zalo/Facebook của đơn vị: {topic}",
     "hoi_nghi_hoi_thao": "Hội nghị phổ biến, quán triệt về chuyển đổi số: {topic}",
     "tap_huan": "Tập huấn kỹ năng số cho {audience}: {topic}",
     "cuoc_thi": "Cuộc thi trực tuyến tìm hiểu về chuyển đổi số năm {year}",
     "su_kien_ngay_cds": "Hưởng ứng Ngày Chuyển đổi số quốc gia 10/10/{year}",
-    "mo_hinh_moi": "Ra mắt mô hình \"{model}\"",
+    "mo_hinh_moi": 'Ra mắt mô hình "{model}"',
     "pano_ap_phich": "Treo băng rôn, pano tuyên truyền về {topic}",
     "khac": "Phát tờ rơi hướng dẫn {topic}",
 }
@@ -387,51 +518,102 @@ CHANNELS = {
     "pano_ap_phich": ["truc_tiep", "khac"],
     "khac": ["truc_tiep", "khac"],
 }
-TYPE_WEIGHT = {"tin_bai": 4, "bai_mxh": 4, "phat_thanh_co_so": 3, "chuong_trinh_ptth": 2, "hoi_nghi_hoi_thao": 2,
-               "tap_huan": 2, "cuoc_thi": 1, "su_kien_ngay_cds": 3, "mo_hinh_moi": 2, "pano_ap_phich": 1, "khac": 0.5}
-QUANTITY_CAP = {"hoi_nghi_hoi_thao": 1, "cuoc_thi": 1, "su_kien_ngay_cds": 1, "mo_hinh_moi": 1, "tap_huan": 2,
-                "chuong_trinh_ptth": 3}  # events are logged one per row
+TYPE_WEIGHT = {
+    "tin_bai": 4,
+    "bai_mxh": 4,
+    "phat_thanh_co_so": 3,
+    "chuong_trinh_ptth": 2,
+    "hoi_nghi_hoi_thao": 2,
+    "tap_huan": 2,
+    "cuoc_thi": 1,
+    "su_kien_ngay_cds": 3,
+    "mo_hinh_moi": 2,
+    "pano_ap_phich": 1,
+    "khac": 0.5,
+}
+QUANTITY_CAP = {
+    "hoi_nghi_hoi_thao": 1,
+    "cuoc_thi": 1,
+    "su_kien_ngay_cds": 1,
+    "mo_hinh_moi": 1,
+    "tap_huan": 2,
+    "chuong_trinh_ptth": 3,
+}  # events are logged one per row
 ONLINE = {"tin_bai", "bai_mxh", "chuong_trinh_ptth", "cuoc_thi"}
 
 NARRATIVE_BANK = {
     "ket_qua": {
-        "_": ["Công tác truyền thông chuyển đổi số được triển khai thường xuyên, bám sát kế hoạch của thành phố.",
-              "Nội dung tuyên truyền tập trung vào dịch vụ công trực tuyến, thanh toán không dùng tiền mặt và kỹ năng số cho người dân."],
-        "so_nganh": ["Đã cập nhật chuyên mục chuyển đổi số trên cổng thông tin điện tử của đơn vị.",
-                     "100% hồ sơ công việc được xử lý trên môi trường mạng; cán bộ, công chức được phổ biến về chuyển đổi số."],
+        "_": [
+            "Công tác truyền thông chuyển đổi số được triển khai thường xuyên, bám sát kế hoạch của thành phố.",
+            "Nội dung tuyên truyền tập trung vào dịch vụ công trực tuyến, thanh toán không dùng tiền mặt và kỹ năng số cho người dân.",
+        ],
+        "so_nganh": [
+            "Đã cập nhật chuyên mục chuyển đổi số trên cổng thông tin điện tử của đơn vị.",
+            "100% hồ sơ công việc được xử lý trên môi trường mạng; cán bộ, công chức được phổ biến về chuyển đổi số.",
+        ],
         "co_quan_tw": ["Phối hợp với Sở trong tuyên truyền về dịch vụ công trực tuyến của ngành."],
-        "quan_huyen": ["Chỉ đạo các phường, xã đẩy mạnh truyền thông trên hệ thống truyền thanh cơ sở và nhóm Zalo tổ dân phố.",
-                       "Tổ chức các đợt cao điểm hỗ trợ người dân kích hoạt tài khoản định danh điện tử."],
-        "phuong_xa": ["Tổ Công nghệ số cộng đồng đến từng tổ dân phố hướng dẫn người dân cài đặt, sử dụng các ứng dụng số.",
-                      "Hệ thống loa truyền thanh cơ sở phát tin tuyên truyền về chuyển đổi số hằng tuần."],
-        "doan_the": ["Lồng ghép nội dung chuyển đổi số trong sinh hoạt chi hội, chi đoàn.",
-                     "Hội viên, đoàn viên tích cực tham gia hỗ trợ người dân sử dụng dịch vụ công trực tuyến."],
-        "bao_chi": ["Duy trì chuyên trang chuyển đổi số trên báo in và báo điện tử, nhiều bài viết có lượt đọc cao."],
+        "quan_huyen": [
+            "Chỉ đạo các phường, xã đẩy mạnh truyền thông trên hệ thống truyền thanh cơ sở và nhóm Zalo tổ dân phố.",
+            "Tổ chức các đợt cao điểm hỗ trợ người dân kích hoạt tài khoản định danh điện tử.",
+        ],
+        "phuong_xa": [
+            "Tổ Công nghệ số cộng đồng đến từng tổ dân phố hướng dẫn người dân cài đặt, sử dụng các ứng dụng số.",
+            "Hệ thống loa truyền thanh cơ sở phát tin tuyên truyền về chuyển đổi số hằng tuần.",
+        ],
+        "doan_the": [
+            "Lồng ghép nội dung chuyển đổi số trong sinh hoạt chi hội, chi đoàn.",
+            "Hội viên, đoàn viên tích cực tham gia hỗ trợ người dân sử dụng dịch vụ công trực tuyến.",
+        ],
+        "bao_chi": [
+            "Duy trì chuyên trang chuyển đổi số trên báo in và báo điện tử, nhiều bài viết có lượt đọc cao."
+        ],
     },
     "kho_khan": {
-        "_": ["Kinh phí dành cho truyền thông chuyển đổi số còn hạn chế.",
-              "Một bộ phận người dân, nhất là người cao tuổi, còn ngại tiếp cận công nghệ số."],
-        "so_nganh": ["Cán bộ phụ trách truyền thông kiêm nhiệm nhiều việc, chưa được bồi dưỡng chuyên sâu."],
+        "_": [
+            "Kinh phí dành cho truyền thông chuyển đổi số còn hạn chế.",
+            "Một bộ phận người dân, nhất là người cao tuổi, còn ngại tiếp cận công nghệ số.",
+        ],
+        "so_nganh": [
+            "Cán bộ phụ trách truyền thông kiêm nhiệm nhiều việc, chưa được bồi dưỡng chuyên sâu."
+        ],
         "co_quan_tw": ["Việc phối hợp chia sẻ thông tin với địa phương còn chưa thường xuyên."],
-        "quan_huyen": ["Hệ thống truyền thanh cơ sở ở một số phường, xã xuống cấp, cần đầu tư nâng cấp."],
-        "phuong_xa": ["Thành viên Tổ Công nghệ số cộng đồng chủ yếu là kiêm nhiệm, chưa có chế độ hỗ trợ.",
-                      "Sau sắp xếp đơn vị hành chính, địa bàn rộng hơn nên việc tuyên truyền trực tiếp gặp khó khăn."],
-        "doan_the": ["Hội viên lớn tuổi chiếm tỷ lệ cao, khả năng tiếp cận thiết bị số còn hạn chế."],
+        "quan_huyen": [
+            "Hệ thống truyền thanh cơ sở ở một số phường, xã xuống cấp, cần đầu tư nâng cấp."
+        ],
+        "phuong_xa": [
+            "Thành viên Tổ Công nghệ số cộng đồng chủ yếu là kiêm nhiệm, chưa có chế độ hỗ trợ.",
+            "Sau sắp xếp đơn vị hành chính, địa bàn rộng hơn nên việc tuyên truyền trực tiếp gặp khó khăn.",
+        ],
+        "doan_the": [
+            "Hội viên lớn tuổi chiếm tỷ lệ cao, khả năng tiếp cận thiết bị số còn hạn chế."
+        ],
         "bao_chi": ["Nguồn tin, bài chuyên sâu về chuyển đổi số từ các cơ quan chuyên môn còn ít."],
     },
     "de_xuat": {
-        "_": ["Đề nghị Sở cung cấp bộ tài liệu tuyên truyền mẫu (infographic, video ngắn) để dùng thống nhất.",
-              "Đề nghị thành phố bố trí kinh phí riêng cho truyền thông chuyển đổi số năm tới."],
+        "_": [
+            "Đề nghị Sở cung cấp bộ tài liệu tuyên truyền mẫu (infographic, video ngắn) để dùng thống nhất.",
+            "Đề nghị thành phố bố trí kinh phí riêng cho truyền thông chuyển đổi số năm tới.",
+        ],
         "phuong_xa": ["Đề nghị có chế độ hỗ trợ cho thành viên Tổ Công nghệ số cộng đồng."],
-        "quan_huyen": ["Đề nghị hỗ trợ nâng cấp hệ thống truyền thanh cơ sở ứng dụng công nghệ thông tin - viễn thông."],
-        "doan_the": ["Đề nghị tổ chức lớp bồi dưỡng báo cáo viên về chuyển đổi số cho cán bộ đoàn thể."],
-        "bao_chi": ["Đề nghị các sở, ngành chủ động cung cấp thông tin, số liệu về chuyển đổi số cho cơ quan báo chí."],
+        "quan_huyen": [
+            "Đề nghị hỗ trợ nâng cấp hệ thống truyền thanh cơ sở ứng dụng công nghệ thông tin - viễn thông."
+        ],
+        "doan_the": [
+            "Đề nghị tổ chức lớp bồi dưỡng báo cáo viên về chuyển đổi số cho cán bộ đoàn thể."
+        ],
+        "bao_chi": [
+            "Đề nghị các sở, ngành chủ động cung cấp thông tin, số liệu về chuyển đổi số cho cơ quan báo chí."
+        ],
     },
     "nhiem_vu": {
-        "_": ["Tiếp tục đẩy mạnh tuyên truyền về dịch vụ công trực tuyến và thanh toán không dùng tiền mặt.",
-              "Nhân rộng các mô hình truyền thông chuyển đổi số hiệu quả."],
+        "_": [
+            "Tiếp tục đẩy mạnh tuyên truyền về dịch vụ công trực tuyến và thanh toán không dùng tiền mặt.",
+            "Nhân rộng các mô hình truyền thông chuyển đổi số hiệu quả.",
+        ],
         "so_nganh": ["Hoàn thành phổ biến về chuyển đổi số cho 100% cán bộ lãnh đạo của đơn vị."],
-        "quan_huyen": ["Kiểm tra, đôn đốc các phường, xã thực hiện kế hoạch truyền thông chuyển đổi số."],
+        "quan_huyen": [
+            "Kiểm tra, đôn đốc các phường, xã thực hiện kế hoạch truyền thông chuyển đổi số."
+        ],
         "phuong_xa": ["Tập huấn cho các Tổ Công nghệ số cộng đồng chưa được tập huấn."],
         "doan_the": ["Tổ chức cuộc thi tìm hiểu về chuyển đổi số trong hội viên, đoàn viên."],
         "bao_chi": ["Mở thêm chuyên mục video ngắn về chuyển đổi số trên nền tảng số của báo."],
@@ -448,7 +630,7 @@ def _host(unit: Unit) -> str:
     name = unit.name
     for prefix in ("UBND phường ", "UBND xã ", "UBND quận ", "UBND huyện ", "UBND đặc khu "):
         if name.startswith(prefix):
-            return _ascii(name[len(prefix):]).lower().replace(" ", "") + ".danang.gov.vn"
+            return _ascii(name[len(prefix) :]).lower().replace(" ", "") + ".danang.gov.vn"
     return _ascii(unit.code.split("_", 1)[-1]).lower().replace("_", "") + ".danang.gov.vn"
 
 
@@ -481,8 +663,9 @@ class _Activity:
     url: str | None
 
 
-def _activities(rng: random.Random, catalog: Catalog, unit: Unit, period: Period,
-                values: dict[str, float]) -> list[_Activity]:
+def _activities(
+    rng: random.Random, catalog: Catalog, unit: Unit, period: Period, values: dict[str, float]
+) -> list[_Activity]:
     known_types, known_channels = set(catalog.activity_codes), set(catalog.channel_codes)
     remaining = {code: int(v) for code, v in values.items() if code in ACTIVITY_ELEMENT.values()}
     reach_left = int(values.get("LUOT_TIEP_CAN", 0))
@@ -510,7 +693,11 @@ def _activities(rng: random.Random, catalog: Catalog, unit: Unit, period: Period
             cap = QUANTITY_CAP.get(kind, max(1, left // 3))
             quantity = min(left, 1 + rng.randrange(cap))
             remaining[element] = left - quantity
-        day = cds_day if kind == "su_kien_ngay_cds" else period.window_start + timedelta(days=rng.randint(0, span))
+        day = (
+            cds_day
+            if kind == "su_kien_ngay_cds"
+            else period.window_start + timedelta(days=rng.randint(0, span))
+        )
         reach: int | None = None
         if kind == "tap_huan":  # participants: counted in NGUOI_TAP_HUAN and in the reach
             reach = min(people_left, reach_left, quantity * rng.randint(25, 60)) or None
@@ -521,14 +708,25 @@ def _activities(rng: random.Random, catalog: Catalog, unit: Unit, period: Period
                 reach = min(reach_left, quantity * rng.randint(50, 1500)) or None
                 reach_left -= reach or 0
         cost: float | None = None
-        if kind in ("hoi_nghi_hoi_thao", "tap_huan", "cuoc_thi", "su_kien_ngay_cds", "pano_ap_phich", "mo_hinh_moi"):
+        if kind in (
+            "hoi_nghi_hoi_thao",
+            "tap_huan",
+            "cuoc_thi",
+            "su_kien_ngay_cds",
+            "pano_ap_phich",
+            "mo_hinh_moi",
+        ):
             tenths = min(cost_left, rng.randint(15, 300))
             if tenths > 0:
                 cost = tenths / 10
                 cost_left -= tenths
         channels = [c for c in CHANNELS[kind] if c in known_channels] or sorted(known_channels)
-        title = TITLES[kind].format(topic=rng.choice(TOPICS), year=day.year, model=rng.choice(MODELS),
-                                    audience=rng.choice(AUDIENCES.get(unit.type, ["cán bộ, công chức"])))
+        title = TITLES[kind].format(
+            topic=rng.choice(TOPICS),
+            year=day.year,
+            model=rng.choice(MODELS),
+            audience=rng.choice(AUDIENCES.get(unit.type, ["cán bộ, công chức"])),
+        )
         url = None
         if kind in ONLINE or (kind != "khac" and rng.random() < 0.3):
             url = f"https://{_host(unit)}/tin-tuc/chuyen-doi-so-{day:%Y%m%d}-{rng.randint(1000, 99999)}.html"
@@ -537,7 +735,9 @@ def _activities(rng: random.Random, catalog: Catalog, unit: Unit, period: Period
     return out
 
 
-def _narrative(rng: random.Random, unit: Unit, period: Period, values: dict[str, float]) -> dict[str, str]:
+def _narrative(
+    rng: random.Random, unit: Unit, period: Period, values: dict[str, float]
+) -> dict[str, str]:
     texts = {}
     for key in NARRATIVE_LABELS:
         bank = NARRATIVE_BANK[key]
@@ -551,8 +751,14 @@ def _narrative(rng: random.Random, unit: Unit, period: Period, values: dict[str,
     if "SU_KIEN" in values:
         numbers.append(f"{int(values['SU_KIEN'])} hội nghị, sự kiện")
     if values.get("LOP_TAP_HUAN"):
-        numbers.append(f"{int(values['LOP_TAP_HUAN'])} lớp tập huấn với {int(values.get('NGUOI_TAP_HUAN', 0))} lượt người")
-    lead = f"Trong {period.label_vi}, {unit.name} đã thực hiện " + ", ".join(numbers) + "." if numbers else ""
+        numbers.append(
+            f"{int(values['LOP_TAP_HUAN'])} lớp tập huấn với {int(values.get('NGUOI_TAP_HUAN', 0))} lượt người"
+        )
+    lead = (
+        f"Trong {period.label_vi}, {unit.name} đã thực hiện " + ", ".join(numbers) + "."
+        if numbers
+        else ""
+    )
     texts["ket_qua"] = (lead + " " + texts["ket_qua"]).strip()
     texts["nhiem_vu"] = f"{period.next().label_vi}: " + texts["nhiem_vu"]
     return texts
@@ -560,7 +766,11 @@ def _narrative(rng: random.Random, unit: Unit, period: Period, values: dict[str,
 
 # --- filling a template ---------------------------------------------------------------------------
 def _label_rows(ws: Worksheet) -> dict[str, int]:
-    return {str(ws.cell(r, 1).value): r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value is not None}
+    return {
+        str(ws.cell(r, 1).value): r
+        for r in range(1, ws.max_row + 1)
+        if ws.cell(r, 1).value is not None
+    }
 
 
 class _Templates:
@@ -575,7 +785,9 @@ class _Templates:
     def workbook(self, unit: Unit, period: Period) -> Workbook:
         key = (unit.type, period.id)
         if key not in self._bytes:
-            path = write_template(self.catalog, unit, period, self.directory, working_days=self.working_days)
+            path = write_template(
+                self.catalog, unit, period, self.directory, working_days=self.working_days
+            )
             self._bytes[key] = path.read_bytes()
         wb = load_workbook(BytesIO(self._bytes[key]))
         retarget(wb, unit, period)
@@ -589,7 +801,9 @@ def retarget(wb: Workbook, unit: Unit, period: Period) -> None:
     info.cell(rows[INFO_LABELS["unit_code"]], 2).value = unit.code
     info.cell(rows[INFO_LABELS["unit_name"]], 2).value = unit.name
     wb.properties.title = f"Báo cáo truyền thông chuyển đổi số {period.label_vi} - {unit.name}"
-    wb.properties.keywords = f"{period.id} {unit.code} " + (wb.properties.keywords or "").split()[-1]
+    wb.properties.keywords = (
+        f"{period.id} {unit.code} " + (wb.properties.keywords or "").split()[-1]
+    )
     for cell in wb[SHEET_ACTIVITIES][1]:  # openpyxl forgets comment box sizes on load
         if cell.comment is not None:
             cell.comment.width, cell.comment.height = 340, 220
@@ -603,8 +817,15 @@ def _vn_number_text(value: float, money: bool) -> str:
     return f"{int(value):,}".replace(",", ".")
 
 
-def _fill(wb: Workbook, values: dict[str, float], header: _Header, prepared_on: date, activities: list[_Activity], narrative: dict[str, str],
-          notes: dict[str, str]) -> None:
+def _fill(
+    wb: Workbook,
+    values: dict[str, float],
+    header: _Header,
+    prepared_on: date,
+    activities: list[_Activity],
+    narrative: dict[str, str],
+    notes: dict[str, str],
+) -> None:
     info = wb[SHEET_INFO]
     rows = _label_rows(info)
     info.cell(rows[INFO_LABELS["preparer"]], 2).value = header.preparer
@@ -686,7 +907,9 @@ def _broken_kinds(period: Period) -> list[str]:
     return [BROKEN_KINDS[(start + j) % len(BROKEN_KINDS)] for j in range(BROKEN_PER_PERIOD)]
 
 
-def _round_times(period: Period, working_days: int, report_day: int) -> tuple[datetime, datetime, datetime]:
+def _round_times(
+    period: Period, working_days: int, report_day: int
+) -> tuple[datetime, datetime, datetime]:
     deadline = period.deadline(working_days)
     report_at = datetime.combine(period.report_due(report_day), time(15, 0), TZ)
     first = datetime.combine(deadline, time(8, 0), TZ)
@@ -735,9 +958,12 @@ def generate_demo(
     with tempfile.TemporaryDirectory(prefix="dxreport-demo-") as tmp:
         templates = _Templates(catalog, working_days, Path(tmp))
         for period in periods:
-            first_at, second_at, report_at[period.id] = _round_times(period, working_days, report_day)
-            exp, files_by_round = _generate_period(catalog, series, templates, period, out_dir, seed,
-                                                   working_days, second_at.date())
+            first_at, second_at, report_at[period.id] = _round_times(
+                period, working_days, report_day
+            )
+            exp, files_by_round = _generate_period(
+                catalog, series, templates, period, out_dir, seed, working_days, second_at.date()
+            )
             expectations[period.id] = exp
             rounds.append(DemoRound(period.id, first_at, files_by_round[1]))
             rounds.append(DemoRound(period.id, second_at, files_by_round[2]))
@@ -745,8 +971,16 @@ def generate_demo(
     return DemoPlan(seed, out_dir, tuple(rounds), report_at, expectations)
 
 
-def _generate_period(catalog: Catalog, series: _Series, templates: _Templates, period: Period, out_dir: Path,
-                     seed: int, working_days: int, second_day: date) -> tuple[PeriodExpectation, dict[int, tuple[Path, ...]]]:
+def _generate_period(
+    catalog: Catalog,
+    series: _Series,
+    templates: _Templates,
+    period: Period,
+    out_dir: Path,
+    seed: int,
+    working_days: int,
+    second_day: date,
+) -> tuple[PeriodExpectation, dict[int, tuple[Path, ...]]]:
     pid = period.id
     rng = random.Random(f"{seed}:{pid}:plan")
     units = sorted(template_units(catalog, period, None), key=lambda u: u.code)
@@ -757,8 +991,8 @@ def _generate_period(catalog: Catalog, series: _Series, templates: _Templates, p
     n_missing = max(1, round(MISSING_SHARE * len(codes)))
     n_late = max(1, round(LATE_SHARE * len(codes)))
     missing = sorted(shuffled[:n_missing])
-    late = sorted(shuffled[n_missing:n_missing + n_late])
-    on_time = sorted(shuffled[n_missing + n_late:])
+    late = sorted(shuffled[n_missing : n_missing + n_late])
+    on_time = sorted(shuffled[n_missing + n_late :])
     corrected = rng.choice(on_time)
     kinds = _broken_kinds(period)
     rejecting = [k for k in kinds if k != "text_numbers_nfd"]
@@ -774,7 +1008,15 @@ def _generate_period(catalog: Catalog, series: _Series, templates: _Templates, p
     files: list[DemoFile] = []
     paths: dict[int, list[Path]] = {1: [], 2: []}
 
-    def emit(name: str, data: bytes, rnd: int, sender: str, kind: str, expect: str, rule: str | None = None):
+    def emit(
+        name: str,
+        data: bytes,
+        rnd: int,
+        sender: str,
+        kind: str,
+        expect: str,
+        rule: str | None = None,
+    ):
         if any(f.name == name for f in files):
             raise AssertionError(f"duplicate demo file name {name}")
         path = round_dirs[rnd] / name
@@ -782,8 +1024,13 @@ def _generate_period(catalog: Catalog, series: _Series, templates: _Templates, p
         paths[rnd].append(path)
         files.append(DemoFile(name, rnd, sender, kind, expect, rule))
 
-    def build(code: str, prepared_on: date, *, values_override: dict | None = None,
-              notes: dict | None = None) -> tuple[Workbook, list[DataElement]]:
+    def build(
+        code: str,
+        prepared_on: date,
+        *,
+        values_override: dict | None = None,
+        notes: dict | None = None,
+    ) -> tuple[Workbook, list[DataElement]]:
         unit = by_code[code]
         urng = random.Random(f"{seed}:{code}:{pid}:content")
         values = dict(series.values(unit, period))
@@ -819,21 +1066,50 @@ def _generate_period(catalog: Catalog, series: _Series, templates: _Templates, p
         wb, elements = build(code, day)
         if code == nfd_unit:
             _make_text_numbers_nfd(wb, period, elements)
-            emit(f"{pid}_{code}.xlsx", workbook_bytes(wb, stamp(day, code)), 2, code, "text_numbers_nfd",
-                 "accepted_with_warnings", BROKEN_RULES["text_numbers_nfd"])
+            emit(
+                f"{pid}_{code}.xlsx",
+                workbook_bytes(wb, stamp(day, code)),
+                2,
+                code,
+                "text_numbers_nfd",
+                "accepted_with_warnings",
+                BROKEN_RULES["text_numbers_nfd"],
+            )
         else:
-            emit(f"{pid}_{code}.xlsx", workbook_bytes(wb, stamp(day, code)), 2, code, "submission", "accepted")
+            emit(
+                f"{pid}_{code}.xlsx",
+                workbook_bytes(wb, stamp(day, code)),
+                2,
+                code,
+                "submission",
+                "accepted",
+            )
     # The correction: one more article found after sending (flows only, so stocks stay monotone).
     unit = by_code[corrected]
     original = series.values(unit, period)
-    element = "TIN_BAI" if "TIN_BAI" in original else next(
-        e.code for e in catalog.elements_for_type(unit.type) if e.kind == "flow")
+    element = (
+        "TIN_BAI"
+        if "TIN_BAI" in original
+        else next(e.code for e in catalog.elements_for_type(unit.type) if e.kind == "flow")
+    )
     delta = random.Random(f"{seed}:{pid}:correction").randint(1, 5)
     new_value = original[element] + delta
-    wb, _ = build(corrected, second_day, values_override={element: new_value},
-                  notes={element: f"Điều chỉnh: bổ sung {delta} {catalog.element_by_code[element].uom} chưa tổng hợp ở báo cáo trước."})
-    emit(f"{pid}_{corrected}_sua.xlsx", workbook_bytes(wb, stamp(second_day, corrected)), 2, corrected,
-         "correction", "accepted")
+    wb, _ = build(
+        corrected,
+        second_day,
+        values_override={element: new_value},
+        notes={
+            element: f"Điều chỉnh: bổ sung {delta} {catalog.element_by_code[element].uom} chưa tổng hợp ở báo cáo trước."
+        },
+    )
+    emit(
+        f"{pid}_{corrected}_sua.xlsx",
+        workbook_bytes(wb, stamp(second_day, corrected)),
+        2,
+        corrected,
+        "correction",
+        "accepted",
+    )
     # Broken files, each from an on-time unit (its valid workbook stays the one that counts).
     for kind, code in zip(rejecting, broken_senders, strict=True):
         krng = random.Random(f"{seed}:{pid}:{kind}")
@@ -844,7 +1120,15 @@ def _generate_period(catalog: Catalog, series: _Series, templates: _Templates, p
             continue
         if kind == "corrupt_zip":
             data = valid_bytes[code]
-            emit(f"{pid}_{code}_gui_lai.xlsx", data[: len(data) // 2], 2, code, kind, "rejected", rule)
+            emit(
+                f"{pid}_{code}_gui_lai.xlsx",
+                data[: len(data) // 2],
+                2,
+                code,
+                kind,
+                "rejected",
+                rule,
+            )
             continue
         wb, _ = build(code, day)
         unit = by_code[code]
@@ -853,12 +1137,17 @@ def _generate_period(catalog: Catalog, series: _Series, templates: _Templates, p
             name = f"{pid}_{code}_v2.xlsx"
         elif kind == "unknown_unit":
             info = wb[SHEET_INFO]
-            info.cell(_label_rows(info)[INFO_LABELS["unit_code"]], 2).value = _unknown_code(catalog, code)
+            info.cell(_label_rows(info)[INFO_LABELS["unit_code"]], 2).value = _unknown_code(
+                catalog, code
+            )
             name = f"{pid}_{code}_ban_moi.xlsx"
         else:
             ws = wb[SHEET_ELEMENTS]
-            flows = [r for r in range(2, ws.max_row + 1)
-                     if catalog.element_by_code[ws.cell(r, 1).value].kind == "flow"]
+            flows = [
+                r
+                for r in range(2, ws.max_row + 1)
+                if catalog.element_by_code[ws.cell(r, 1).value].kind == "flow"
+            ]
             r = krng.choice(flows)
             ws[f"{VALUE_COLUMN}{r}"].value = -5 if kind == "negative_value" else "khoảng 20"
             name = f"{pid}_{code}_cap_nhat.xlsx"

@@ -25,7 +25,7 @@ class Batch:
 
     received_at: datetime
     files: list[InboxFile]
-    duplicate: list[bool]                 # bytes already received (earlier run or earlier in batch)
+    duplicate: list[bool]  # bytes already received (earlier run or earlier in batch)
     locked: frozenset[str]
     recovered: list[Recorded] = field(default_factory=list)
 
@@ -57,7 +57,9 @@ def collect(settings: Settings, catalog: Catalog) -> Batch:
     return Batch(received_at, files, duplicate, locked, recovered)
 
 
-def parse_batch(settings: Settings, batch: Batch, times: StepTimes | None = None) -> list[Submission | None]:
+def parse_batch(
+    settings: Settings, batch: Batch, times: StepTimes | None = None
+) -> list[Submission | None]:
     """Read every non-duplicate file (file checks + workbook parse); None for duplicates."""
     from tasks.parse import read_submission
 
@@ -73,30 +75,40 @@ def parse_batch(settings: Settings, batch: Batch, times: StepTimes | None = None
     return subs
 
 
-def validate_submissions(settings: Settings, catalog: Catalog, batch: Batch, subs: list[Submission | None]) -> list[Submission | None]:
+def validate_submissions(
+    settings: Settings, catalog: Catalog, batch: Batch, subs: list[Submission | None]
+) -> list[Submission | None]:
     """One validation run (Great Expectations included) over the whole batch."""
     from tasks.validate import ValidationContext, validate_batch
 
     readable = [s for s in subs if s is not None and s.readable]
     if readable:
-        ctx = ValidationContext(now=batch.received_at, locked_periods=batch.locked,
-                                narrative_max_chars=settings.narrative_max_chars)
+        ctx = ValidationContext(
+            now=batch.received_at,
+            locked_periods=batch.locked,
+            narrative_max_chars=settings.narrative_max_chars,
+        )
         validate_batch(readable, catalog, ctx)
     return subs
 
 
-def record_batch(settings: Settings, batch: Batch, subs: list[Submission | None], times: StepTimes | None = None) -> list[Recorded]:
+def record_batch(
+    settings: Settings, batch: Batch, subs: list[Submission | None], times: StepTimes | None = None
+) -> list[Recorded]:
     """Archive, record, load and receipt each file in arrival order; one transaction per file."""
     out = []
     with connect(settings.paths.warehouse) as con:
         for item, sub in zip(batch.files, subs, strict=True):
             start = time.perf_counter()
             archived = archive_file(settings.paths, item)
-            out.append(record_arrival(con, settings, item, archived, sub, batch.received_at, batch.locked))
+            out.append(
+                record_arrival(con, settings, item, archived, sub, batch.received_at, batch.locked)
+            )
             if times is not None:
                 times.record[item.file_name] = time.perf_counter() - start
-        con.execute("INSERT INTO run_log VALUES (?, 'intake', ?)",
-                    [batch.received_at, f"{len(out)} files"])
+        con.execute(
+            "INSERT INTO run_log VALUES (?, 'intake', ?)", [batch.received_at, f"{len(out)} files"]
+        )
     return out
 
 

@@ -26,8 +26,18 @@ from tasks.periods import Period
 from tasks.settings import Settings, WorkspacePaths
 from tasks.submission import Submission
 
-RECEIPT_KEYS = ("file", "sha256", "received_at", "unit", "period", "version", "status",
-                "timeliness", "duplicate_of", "messages")
+RECEIPT_KEYS = (
+    "file",
+    "sha256",
+    "received_at",
+    "unit",
+    "period",
+    "version",
+    "status",
+    "timeliness",
+    "duplicate_of",
+    "messages",
+)
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,9 @@ def receipt_name(arrival_no: int, sha256: str) -> str:
     return f"{arrival_no:06d}-{sha256[:16]}.json"
 
 
-def first_arrival_of(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[str, str | None, str | None] | None:
+def first_arrival_of(
+    con: duckdb.DuckDBPyConnection, sha256: str
+) -> tuple[str, str | None, str | None] | None:
     row = con.execute(
         "SELECT receipt_name, unit_code, period_id FROM arrivals WHERE sha256 = ? ORDER BY arrival_no LIMIT 1",
         [sha256],
@@ -48,7 +60,9 @@ def first_arrival_of(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[str, 
     return row
 
 
-def timeliness_of(sub: Submission, received_at: datetime, locked: frozenset[str], settings: Settings) -> str | None:
+def timeliness_of(
+    sub: Submission, received_at: datetime, locked: frozenset[str], settings: Settings
+) -> str | None:
     """on_time | late | after_lock, or None where the period is unknown or not (yet) open."""
     if not sub.period_id:
         return None
@@ -77,7 +91,9 @@ def record_arrival(
     paths = settings.paths
     con.execute("BEGIN")
     try:
-        arrival_no = int(con.execute("SELECT coalesce(max(arrival_no), 0) + 1 FROM arrivals").fetchone()[0])
+        arrival_no = int(
+            con.execute("SELECT coalesce(max(arrival_no), 0) + 1 FROM arrivals").fetchone()[0]
+        )
         name = receipt_name(arrival_no, item.sha256)
         first = first_arrival_of(con, item.sha256)
         version = None
@@ -93,8 +109,15 @@ def record_arrival(
             messages = sub.messages
             if status != "rejected":
                 version = next_version(con, sub.unit_code, sub.period_id)
-                insert_submission(con, sub, version=version, arrival_no=arrival_no, sha256=item.sha256,
-                                  received_at=received_at, timeliness=timeliness or "on_time")
+                insert_submission(
+                    con,
+                    sub,
+                    version=version,
+                    arrival_no=arrival_no,
+                    sha256=item.sha256,
+                    received_at=received_at,
+                    timeliness=timeliness or "on_time",
+                )
         receipt = {
             "file": item.file_name,
             "sha256": item.sha256,
@@ -110,15 +133,31 @@ def record_arrival(
         receipt_text = json.dumps(receipt, ensure_ascii=False, indent=2)
         con.execute(
             "INSERT INTO arrivals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE)",
-            [arrival_no, name, item.file_name, item.mtime_ns, item.sha256, item.size,
-             str(archive_path.relative_to(paths.home)), received_at, unit, period, version, status,
-             timeliness, duplicate_of, receipt_text],
+            [
+                arrival_no,
+                name,
+                item.file_name,
+                item.mtime_ns,
+                item.sha256,
+                item.size,
+                str(archive_path.relative_to(paths.home)),
+                received_at,
+                unit,
+                period,
+                version,
+                status,
+                timeliness,
+                duplicate_of,
+                receipt_text,
+            ],
         )
         if messages:
             con.executemany(
                 "INSERT INTO arrival_messages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(arrival_no, i, m.severity, m.rule, m.sheet, m.cell, m.message_vi, m.message_en)
-                 for i, m in enumerate(messages)],
+                [
+                    (arrival_no, i, m.severity, m.rule, m.sheet, m.cell, m.message_vi, m.message_en)
+                    for i, m in enumerate(messages)
+                ],
             )
         con.execute("COMMIT")
     except BaseException:
@@ -128,7 +167,14 @@ def record_arrival(
     return Recorded(name, receipt)
 
 
-def _finish(con, paths: WorkspacePaths, arrival_no: int, name: str, receipt_text: str, inbox_path: Path | None) -> None:
+def _finish(
+    con,
+    paths: WorkspacePaths,
+    arrival_no: int,
+    name: str,
+    receipt_text: str,
+    inbox_path: Path | None,
+) -> None:
     write_atomic(paths.receipts / name, receipt_text)
     if inbox_path is not None:
         try:
@@ -138,15 +184,19 @@ def _finish(con, paths: WorkspacePaths, arrival_no: int, name: str, receipt_text
     con.execute("UPDATE arrivals SET finished = TRUE WHERE arrival_no = ?", [arrival_no])
 
 
-def finish_unfinished(con: duckdb.DuckDBPyConnection, settings: Settings, inbox: list[InboxFile]) -> list[Recorded]:
+def finish_unfinished(
+    con: duckdb.DuckDBPyConnection, settings: Settings, inbox: list[InboxFile]
+) -> list[Recorded]:
     """Complete arrivals a killed run committed but did not finish (receipt, inbox removal)."""
     rows = con.execute(
         "SELECT arrival_no, receipt_name, file_name, sha256, inbox_mtime_ns, receipt_json FROM arrivals "
         "WHERE NOT finished ORDER BY arrival_no"
     ).fetchall()
     done = []
-    for arrival_no, name, file_name, sha, mtime_ns, receipt_text in rows:
+    for arrival_no, name, file_name, sha, _mtime_ns, receipt_text in rows:
         match = next((f for f in inbox if f.file_name == file_name and f.sha256 == sha), None)
-        _finish(con, settings.paths, arrival_no, name, receipt_text, Path(match.path) if match else None)
+        _finish(
+            con, settings.paths, arrival_no, name, receipt_text, Path(match.path) if match else None
+        )
         done.append(Recorded(name, json.loads(receipt_text)))
     return done

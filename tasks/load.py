@@ -32,8 +32,20 @@ def insert_submission(
     h = sub.header
     con.execute(
         "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [*key, arrival_no, sha256, received_at, timeliness, bool(sub.messages),
-         h.unit_name, h.preparer, h.phone, h.email, h.prepared_on, sub.template_version],
+        [
+            *key,
+            arrival_no,
+            sha256,
+            received_at,
+            timeliness,
+            bool(sub.messages),
+            h.unit_name,
+            h.preparer,
+            h.phone,
+            h.email,
+            h.prepared_on,
+            sub.template_version,
+        ],
     )
     if sub.values:
         con.executemany(
@@ -44,8 +56,18 @@ def insert_submission(
         con.executemany(
             "INSERT INTO activities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (*key, a.row, a.activity_date, a.activity_type, a.channel, a.title,
-                 int(a.quantity), a.reach, a.cost, a.evidence_url)
+                (
+                    *key,
+                    a.row,
+                    a.activity_date,
+                    a.activity_type,
+                    a.channel,
+                    a.title,
+                    int(a.quantity),
+                    a.reach,
+                    a.cost,
+                    a.evidence_url,
+                )
                 for a in sub.activities
             ],
         )

@@ -52,7 +52,9 @@ class Period:
 
     def __post_init__(self):
         if self.quarter not in ROMAN:
-            raise PeriodError(f"{self.year}Q{self.quarter}", "Quý phải từ 1 đến 4.", "Quarter must be 1-4.")
+            raise PeriodError(
+                f"{self.year}Q{self.quarter}", "Quý phải từ 1 đến 4.", "Quarter must be 1-4."
+            )
 
     # --- identity -------------------------------------------------------------------------------
     @classmethod
@@ -121,7 +123,11 @@ class Period:
 
     def quarters_of_year_to_date(self) -> list[Period]:
         """The periods of this year up to and including this one (from the Đề án's start)."""
-        return [Period(self.year, q) for q in range(1, self.quarter + 1) if Period(self.year, q).in_de_an]
+        return [
+            Period(self.year, q)
+            for q in range(1, self.quarter + 1)
+            if Period(self.year, q).in_de_an
+        ]
 
     # --- deadlines --------------------------------------------------------------------------------
     def deadline(self, working_days: int = 2) -> date:

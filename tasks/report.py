@@ -34,7 +34,9 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def issue_report(settings: Settings, catalog: Catalog, period: Period, *, final: bool = False) -> ReportResult:
+def issue_report(
+    settings: Settings, catalog: Catalog, period: Period, *, final: bool = False
+) -> ReportResult:
     """Render the report of `period`; with `final`, lock the period (no more submissions count)."""
     from tasks.render import render_pdf
     from tasks.report_data import build_report_model
@@ -68,14 +70,21 @@ def issue_report(settings: Settings, catalog: Catalog, period: Period, *, final:
     write_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2))
     if final and not already_locked:
         lock_period(settings, period, now, pdf_path)
-    return ReportResult(period.id, str(pdf_path), str(manifest_path), stats.pages, stats.seconds, final, final)
+    return ReportResult(
+        period.id, str(pdf_path), str(manifest_path), stats.pages, stats.seconds, final, final
+    )
 
 
 def lock_period(settings: Settings, period: Period, when: datetime, pdf_path: Path) -> None:
     with connect(settings.paths.warehouse) as con:
         con.execute(
             "INSERT INTO period_locks VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [period.id, when, str(pdf_path.relative_to(settings.paths.home)), "dxreport report --final"],
+            [
+                period.id,
+                when,
+                str(pdf_path.relative_to(settings.paths.home)),
+                "dxreport report --final",
+            ],
         )
 
 

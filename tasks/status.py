@@ -24,7 +24,7 @@ class UnitStatus:
     name: str
     unit_type: str
     expected: bool
-    status: str            # on_time | late | missing | rejected
+    status: str  # on_time | late | missing | rejected
     version: int | None
     received_at: str | None
     rejected_arrivals: int
@@ -46,11 +46,18 @@ def period_status(settings: Settings, catalog: Catalog, period: Period) -> dict:
             status, version, received, rejected = "rejected", None, None, row[4]
         else:
             status, version, received, rejected = row[2], row[1], row[3], row[4]
-        units.append(UnitStatus(
-            unit=code, name=unit.name if unit else code, unit_type=unit.type if unit else "?",
-            expected=code in expected, status=status, version=version,
-            received_at=received.isoformat() if received else None, rejected_arrivals=int(rejected),
-        ))
+        units.append(
+            UnitStatus(
+                unit=code,
+                name=unit.name if unit else code,
+                unit_type=unit.type if unit else "?",
+                expected=code in expected,
+                status=status,
+                version=version,
+                received_at=received.isoformat() if received else None,
+                rejected_arrivals=int(rejected),
+            )
+        )
     counts = Counter(u.status for u in units if u.expected or u.status != "missing")
     return {
         "period": period.id,

@@ -30,10 +30,24 @@ INFO_LABELS = {
     "prepared_on": "Ngày lập báo cáo",
     "template_version": "Phiên bản mẫu",
 }
-ELEMENT_COLUMNS = ["Mã chỉ tiêu", "Tên chỉ tiêu", "Đơn vị tính", "Loại", "Giá trị kỳ này", "Ghi chú"]
+ELEMENT_COLUMNS = [
+    "Mã chỉ tiêu",
+    "Tên chỉ tiêu",
+    "Đơn vị tính",
+    "Loại",
+    "Giá trị kỳ này",
+    "Ghi chú",
+]
 ACTIVITY_COLUMNS = [
-    "STT", "Ngày", "Loại hoạt động", "Kênh", "Tên, nội dung", "Số lượng",
-    "Lượt tiếp cận", "Kinh phí (triệu đồng)", "Đường dẫn minh chứng",
+    "STT",
+    "Ngày",
+    "Loại hoạt động",
+    "Kênh",
+    "Tên, nội dung",
+    "Số lượng",
+    "Lượt tiếp cận",
+    "Kinh phí (triệu đồng)",
+    "Đường dẫn minh chứng",
 ]
 NARRATIVE_LABELS = {
     "ket_qua": "Kết quả nổi bật",
@@ -62,7 +76,7 @@ class Message:
 class ElementValue:
     """One row of "Chỉ tiêu". `raw` is the cell as read; `value` the number (None = blank/unreadable)."""
 
-    row: int                      # Excel row number (1-based)
+    row: int  # Excel row number (1-based)
     code: str
     raw: object = None
     value: float | None = None
@@ -93,14 +107,14 @@ class Header:
     phone: str | None = None
     email: str | None = None
     prepared_on: date | None = None
-    raw: dict = field(default_factory=dict)    # label key (INFO_LABELS) -> value as read
+    raw: dict = field(default_factory=dict)  # label key (INFO_LABELS) -> value as read
     cells: dict = field(default_factory=dict)  # label key -> "B3" (where the value is)
 
 
 @dataclass
 class Submission:
     file_name: str
-    key: str                                  # unique within a batch (the receipt name)
+    key: str  # unique within a batch (the receipt name)
     unit_code: str | None = None
     period_id: str | None = None
     template_version: int | None = None
@@ -109,7 +123,7 @@ class Submission:
     activities: list[Activity] = field(default_factory=list)
     narratives: dict[str, str] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
-    readable: bool = True                     # False: file-level rejection, sheets not read
+    readable: bool = True  # False: file-level rejection, sheets not read
 
     @property
     def has_errors(self) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -18,7 +18,7 @@ from schemas.catalog_model import Catalog
 SQL_DIR = Path(__file__).resolve().parent.parent / "schemas" / "sql"
 
 
-@lru_cache(maxsize=None)
+@cache
 def sql(name: str) -> str:
     """The text of schemas/sql/<name>.sql."""
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")

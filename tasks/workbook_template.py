@@ -149,7 +149,9 @@ def workbook_bytes(wb: Workbook, when: datetime) -> bytes:
     wb.properties.created = when
     wb.properties.modified = when
     buffer = BytesIO()
-    archive = _FixedTimeZip(buffer, (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second))
+    archive = _FixedTimeZip(
+        buffer, (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    )
     ExcelWriter(wb, archive).save()  # not openpyxl.save_workbook: it stamps `modified` with now()
     return buffer.getvalue()
 
@@ -168,10 +170,14 @@ def write_template(
 ) -> Path:
     """Write the blank template of `unit` for `period` to `out_dir/<period id>_<UNIT_CODE>.xlsx`."""
     wb = build_template(catalog, unit, period, working_days=working_days)
-    return save_workbook_at(wb, Path(out_dir) / template_file_name(unit, period), template_timestamp(period))
+    return save_workbook_at(
+        wb, Path(out_dir) / template_file_name(unit, period), template_timestamp(period)
+    )
 
 
-def build_template(catalog: Catalog, unit: Unit, period: Period, *, working_days: int = 2) -> Workbook:
+def build_template(
+    catalog: Catalog, unit: Unit, period: Period, *, working_days: int = 2
+) -> Workbook:
     """The template as an openpyxl Workbook (what `write_template` saves)."""
     wb = Workbook()
     wb.properties.creator = "dxreport"
@@ -199,7 +205,13 @@ def build_template(catalog: Catalog, unit: Unit, period: Period, *, working_days
 
 def _fill_lists(ws: Worksheet, catalog: Catalog) -> dict[str, str]:
     """The hidden lists; returns the absolute ranges the drop-downs refer to."""
-    headers = {"A": "Mã loại hoạt động", "B": "Tên loại hoạt động", "C": "Mã kênh", "D": "Tên kênh", "E": "Có/Không"}
+    headers = {
+        "A": "Mã loại hoạt động",
+        "B": "Tên loại hoạt động",
+        "C": "Mã kênh",
+        "D": "Tên kênh",
+        "E": "Có/Không",
+    }
     for col, text in headers.items():
         ws[f"{col}1"] = text
         ws[f"{col}1"].font = _BOLD
@@ -218,12 +230,29 @@ def _fill_lists(ws: Worksheet, catalog: Catalog) -> dict[str, str]:
     }
 
 
-def _validation(kind: str, *, operator: str | None = None, formula1: str | None = None,
-                formula2: str | None = None, title: str, prompt: str, error: str) -> DataValidation:
+def _validation(
+    kind: str,
+    *,
+    operator: str | None = None,
+    formula1: str | None = None,
+    formula2: str | None = None,
+    title: str,
+    prompt: str,
+    error: str,
+) -> DataValidation:
     dv = DataValidation(
-        type=kind, operator=operator, formula1=formula1, formula2=formula2, allow_blank=True,
-        showInputMessage=True, showErrorMessage=True, errorStyle="stop",
-        promptTitle=title[:32], prompt=prompt[:255], errorTitle="Giá trị không hợp lệ", error=error[:255],
+        type=kind,
+        operator=operator,
+        formula1=formula1,
+        formula2=formula2,
+        allow_blank=True,
+        showInputMessage=True,
+        showErrorMessage=True,
+        errorStyle="stop",
+        promptTitle=title[:32],
+        prompt=prompt[:255],
+        errorTitle="Giá trị không hợp lệ",
+        error=error[:255],
     )
     return dv
 
@@ -268,7 +297,8 @@ def _fill_info(ws: Worksheet, unit: Unit, period: Period, working_days: int) -> 
     prepared.number_format = DATE_FORMAT
     prepared.alignment = Alignment(horizontal="left")
     dv = _validation(
-        "date", operator="between",
+        "date",
+        operator="between",
         formula1=str(_excel_serial(period.window_start - timedelta(days=366))),
         formula2=str(_excel_serial(period.window_end + timedelta(days=366))),
         title="Ngày lập báo cáo",
@@ -286,25 +316,39 @@ def _fill_info(ws: Worksheet, unit: Unit, period: Period, working_days: int) -> 
 
 
 _KIND_VALIDATION = {
-    "flow": ("whole", "Số lượng trong kỳ",
-             "Số phát sinh trong kỳ ({window}). Số nguyên, không âm. Nhập 0 nếu không phát sinh; "
-             "để trống nghĩa là chưa báo cáo.",
-             "Chỉ nhập số nguyên không âm (0, 1, 2, ...)."),
-    "stock": ("whole", "Số lũy kế",
-              "Số lũy kế tại ngày {cutoff}. Số nguyên, không âm; số đã phổ biến/tập huấn không lớn "
-              "hơn tổng số.",
-              "Chỉ nhập số nguyên không âm (0, 1, 2, ...)."),
-    "yes_no": ("list", "Có/Không",
-               "Chọn 1 (có) hoặc 0 (không): tình trạng tại ngày {cutoff}.",
-               "Chỉ chọn 1 (có) hoặc 0 (không)."),
-    "money": ("decimal", "Số tiền (triệu đồng)",
-              "Kinh phí chi trong kỳ ({window}), đơn vị triệu đồng; có thể có phần thập phân. "
-              "Nhập 0 nếu không chi.",
-              "Chỉ nhập số không âm (triệu đồng)."),
+    "flow": (
+        "whole",
+        "Số lượng trong kỳ",
+        "Số phát sinh trong kỳ ({window}). Số nguyên, không âm. Nhập 0 nếu không phát sinh; "
+        "để trống nghĩa là chưa báo cáo.",
+        "Chỉ nhập số nguyên không âm (0, 1, 2, ...).",
+    ),
+    "stock": (
+        "whole",
+        "Số lũy kế",
+        "Số lũy kế tại ngày {cutoff}. Số nguyên, không âm; số đã phổ biến/tập huấn không lớn "
+        "hơn tổng số.",
+        "Chỉ nhập số nguyên không âm (0, 1, 2, ...).",
+    ),
+    "yes_no": (
+        "list",
+        "Có/Không",
+        "Chọn 1 (có) hoặc 0 (không): tình trạng tại ngày {cutoff}.",
+        "Chỉ chọn 1 (có) hoặc 0 (không).",
+    ),
+    "money": (
+        "decimal",
+        "Số tiền (triệu đồng)",
+        "Kinh phí chi trong kỳ ({window}), đơn vị triệu đồng; có thể có phần thập phân. "
+        "Nhập 0 nếu không chi.",
+        "Chỉ nhập số không âm (triệu đồng).",
+    ),
 }
 
 
-def _fill_elements(ws: Worksheet, elements: list[DataElement], period: Period, yes_no_range: str) -> None:
+def _fill_elements(
+    ws: Worksheet, elements: list[DataElement], period: Period, yes_no_range: str
+) -> None:
     for col, title in enumerate(ELEMENT_COLUMNS, start=1):
         cell = ws.cell(1, col, title)
         cell.font = _BOLD
@@ -313,7 +357,9 @@ def _fill_elements(ws: Worksheet, elements: list[DataElement], period: Period, y
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     rows_by_kind: dict[str, list[str]] = {}
     for row, element in enumerate(elements, start=2):
-        for col, value in enumerate((element.code, element.name, element.uom, element.kind_label), start=1):
+        for col, value in enumerate(
+            (element.code, element.name, element.uom, element.kind_label), start=1
+        ):
             cell = ws.cell(row, col, value)
             cell.border = _BORDER
             cell.alignment = _WRAP_TOP
@@ -334,7 +380,14 @@ def _fill_elements(ws: Worksheet, elements: list[DataElement], period: Period, y
         if vtype == "list":
             dv = _validation("list", formula1=yes_no_range, title=title, prompt=prompt, error=error)
         else:
-            dv = _validation(vtype, operator="greaterThanOrEqual", formula1="0", title=title, prompt=prompt, error=error)
+            dv = _validation(
+                vtype,
+                operator="greaterThanOrEqual",
+                formula1="0",
+                title=title,
+                prompt=prompt,
+                error=error,
+            )
         for coordinate in cells:
             dv.add(coordinate)
         ws.add_data_validation(dv)
@@ -346,7 +399,9 @@ def _fill_elements(ws: Worksheet, elements: list[DataElement], period: Period, y
     ws.protection.formatRows = False
 
 
-def _fill_activities(ws: Worksheet, catalog: Catalog, period: Period, ranges: dict[str, str]) -> None:
+def _fill_activities(
+    ws: Worksheet, catalog: Catalog, period: Period, ranges: dict[str, str]
+) -> None:
     for col, title in enumerate(ACTIVITY_COLUMNS, start=1):
         cell = ws.cell(1, col, title)
         cell.font = _BOLD
@@ -361,49 +416,101 @@ def _fill_activities(ws: Worksheet, catalog: Catalog, period: Period, ranges: di
 
     window = f"{format_date_vi(period.window_start)} - {format_date_vi(period.window_end)}"
     validations = [
-        ("Ngày", _validation(
-            "date", operator="between",
-            formula1=str(_excel_serial(period.window_start - timedelta(days=366))),
-            formula2=str(_excel_serial(period.window_end + timedelta(days=366))),
-            title="Ngày", prompt=f"Ngày diễn ra hoạt động, dạng dd/mm/yyyy, trong kỳ báo cáo ({window}).",
-            error="Ngày không hợp lệ. Nhập ngày dạng dd/mm/yyyy.")),
-        ("Loại hoạt động", _validation(
-            "list", formula1=ranges["activity"], title="Loại hoạt động",
-            prompt="Chọn mã loại hoạt động trong danh sách (xem ghi chú ở tiêu đề cột).",
-            error="Chỉ chọn mã loại hoạt động có trong danh sách.")),
-        ("Kênh", _validation(
-            "list", formula1=ranges["channel"], title="Kênh",
-            prompt="Chọn mã kênh truyền thông trong danh sách (xem ghi chú ở tiêu đề cột).",
-            error="Chỉ chọn mã kênh có trong danh sách.")),
-        ("Số lượng", _validation(
-            "whole", operator="greaterThanOrEqual", formula1="1", title="Số lượng",
-            prompt="Số lượng (tin, bài, lượt, lớp, sự kiện...): số nguyên từ 1 trở lên.",
-            error="Chỉ nhập số nguyên từ 1 trở lên.")),
-        ("Lượt tiếp cận", _validation(
-            "whole", operator="greaterThanOrEqual", formula1="0", title="Lượt tiếp cận",
-            prompt="Số lượt tiếp cận, xem, tham dự (số nguyên không âm); có thể để trống.",
-            error="Chỉ nhập số nguyên không âm.")),
-        ("Kinh phí (triệu đồng)", _validation(
-            "decimal", operator="greaterThanOrEqual", formula1="0", title="Kinh phí",
-            prompt="Kinh phí của hoạt động, đơn vị triệu đồng (số không âm); có thể để trống.",
-            error="Chỉ nhập số không âm (triệu đồng).")),
+        (
+            "Ngày",
+            _validation(
+                "date",
+                operator="between",
+                formula1=str(_excel_serial(period.window_start - timedelta(days=366))),
+                formula2=str(_excel_serial(period.window_end + timedelta(days=366))),
+                title="Ngày",
+                prompt=f"Ngày diễn ra hoạt động, dạng dd/mm/yyyy, trong kỳ báo cáo ({window}).",
+                error="Ngày không hợp lệ. Nhập ngày dạng dd/mm/yyyy.",
+            ),
+        ),
+        (
+            "Loại hoạt động",
+            _validation(
+                "list",
+                formula1=ranges["activity"],
+                title="Loại hoạt động",
+                prompt="Chọn mã loại hoạt động trong danh sách (xem ghi chú ở tiêu đề cột).",
+                error="Chỉ chọn mã loại hoạt động có trong danh sách.",
+            ),
+        ),
+        (
+            "Kênh",
+            _validation(
+                "list",
+                formula1=ranges["channel"],
+                title="Kênh",
+                prompt="Chọn mã kênh truyền thông trong danh sách (xem ghi chú ở tiêu đề cột).",
+                error="Chỉ chọn mã kênh có trong danh sách.",
+            ),
+        ),
+        (
+            "Số lượng",
+            _validation(
+                "whole",
+                operator="greaterThanOrEqual",
+                formula1="1",
+                title="Số lượng",
+                prompt="Số lượng (tin, bài, lượt, lớp, sự kiện...): số nguyên từ 1 trở lên.",
+                error="Chỉ nhập số nguyên từ 1 trở lên.",
+            ),
+        ),
+        (
+            "Lượt tiếp cận",
+            _validation(
+                "whole",
+                operator="greaterThanOrEqual",
+                formula1="0",
+                title="Lượt tiếp cận",
+                prompt="Số lượt tiếp cận, xem, tham dự (số nguyên không âm); có thể để trống.",
+                error="Chỉ nhập số nguyên không âm.",
+            ),
+        ),
+        (
+            "Kinh phí (triệu đồng)",
+            _validation(
+                "decimal",
+                operator="greaterThanOrEqual",
+                formula1="0",
+                title="Kinh phí",
+                prompt="Kinh phí của hoạt động, đơn vị triệu đồng (số không âm); có thể để trống.",
+                error="Chỉ nhập số không âm (triệu đồng).",
+            ),
+        ),
     ]
     for column, dv in validations:
         dv.add(span(column))
         ws.add_data_validation(dv)
     ws[f"{letter['Đường dẫn minh chứng']}1"].comment = _comment(
         "Để trống hoặc dán đường dẫn bắt đầu bằng http:// hoặc https:// tới tin, bài, hình ảnh minh chứng.",
-        width=260, height=80,
+        width=260,
+        height=80,
     )
     ws[f"{letter['Loại hoạt động']}1"].comment = _comment(
         "Mã loại hoạt động:\n" + "\n".join(f"{a.code}: {a.name}" for a in catalog.activity_types),
-        width=340, height=220,
+        width=340,
+        height=220,
     )
     ws[f"{letter['Kênh']}1"].comment = _comment(
-        "Mã kênh:\n" + "\n".join(f"{c.code}: {c.name}" for c in catalog.channels), width=300, height=200,
+        "Mã kênh:\n" + "\n".join(f"{c.code}: {c.name}" for c in catalog.channels),
+        width=300,
+        height=200,
     )
-    widths = {"STT": 6, "Ngày": 12, "Loại hoạt động": 20, "Kênh": 20, "Tên, nội dung": 50, "Số lượng": 10,
-              "Lượt tiếp cận": 14, "Kinh phí (triệu đồng)": 14, "Đường dẫn minh chứng": 40}
+    widths = {
+        "STT": 6,
+        "Ngày": 12,
+        "Loại hoạt động": 20,
+        "Kênh": 20,
+        "Tên, nội dung": 50,
+        "Số lượng": 10,
+        "Lượt tiếp cận": 14,
+        "Kinh phí (triệu đồng)": 14,
+        "Đường dẫn minh chứng": 40,
+    }
     for column, width in widths.items():
         ws.column_dimensions[letter[column]].width = width
     # Column styles (no empty cells are written): what a unit types there gets the right format.

@@ -21,9 +21,9 @@ def test_unit_counts_follow_the_reorganisations(catalog):
 
     assert count(date(2024, 12, 14), "quan_huyen") == 7
     assert count(date(2024, 12, 14), "phuong_xa") == 51  # 56 minus five not named in our sources
-    assert count(date(2025, 3, 14), "phuong_xa") == 47   # after 01/01/2025
-    assert count(date(2025, 9, 14), "quan_huyen") == 0   # abolished 01/07/2025
-    assert count(date(2025, 9, 14), "phuong_xa") == 16   # the former Đà Nẵng area of the 94
+    assert count(date(2025, 3, 14), "phuong_xa") == 47  # after 01/01/2025
+    assert count(date(2025, 9, 14), "quan_huyen") == 0  # abolished 01/07/2025
+    assert count(date(2025, 9, 14), "phuong_xa") == 16  # the former Đà Nẵng area of the 94
     assert count(date(2024, 12, 14), "doan_the") == 6
 
 
@@ -45,7 +45,9 @@ def test_elements_by_unit_type(catalog):
     codes = lambda t: {e.code for e in catalog.elements_for_type(t)}  # noqa: E731
     assert {"TO_CNSCD_TONG", "TO_CNSCD_DA_TAP_HUAN"} <= codes("phuong_xa")
     assert "TO_CNSCD_TONG" not in codes("so_nganh")
-    assert "LONG_GHEP_CHUONG_TRINH" in codes("doan_the") and "LONG_GHEP_CHUONG_TRINH" not in codes("phuong_xa")
+    assert "LONG_GHEP_CHUONG_TRINH" in codes("doan_the") and "LONG_GHEP_CHUONG_TRINH" not in codes(
+        "phuong_xa"
+    )
     assert "LUOT_PHAT_TTCS" in codes("quan_huyen") and "LUOT_PHAT_TTCS" not in codes("so_nganh")
     assert len(catalog.data_elements) == 18
 
@@ -71,12 +73,32 @@ def _broken(tmp_path: Path, file: str, old: str, new: str) -> Path:
 @pytest.mark.parametrize(
     "file, old, new, entry",
     [
-        ("units.yaml", "type: so_nganh, valid_from: 2022-01-01}", "type: so_ngành, valid_from: 2022-01-01}", "VP_UBND"),
+        (
+            "units.yaml",
+            "type: so_nganh, valid_from: 2022-01-01}",
+            "type: so_ngành, valid_from: 2022-01-01}",
+            "VP_UBND",
+        ),
         ("units.yaml", "successor_of: [S_GTVT]", "successor_of: [S_KHONG_CO]", "S_XD"),
         ("units.yaml", "code: BQL_KCNC", "code: VP_UBND", "VP_UBND"),
-        ("units.yaml", "valid_from: 2025-03-01, successor_of: [S_TNMT", "valid_from: 2025-04-01, successor_of: [S_TNMT", "S_NNMT"),
-        ("units.yaml", "Truyền hình Đà Nẵng\", type: so_nganh, valid_from: 2022-01-01", "Truyền hình Đà Nẵng\", type: so_nganh, valid_from: 2022-13-01", "DAI_PTTH"),
-        ("data_elements.yaml", "kind: flow, uom: \"tin/bài\"", "kind: flux, uom: \"tin/bài\"", "TIN_BAI"),
+        (
+            "units.yaml",
+            "valid_from: 2025-03-01, successor_of: [S_TNMT",
+            "valid_from: 2025-04-01, successor_of: [S_TNMT",
+            "S_NNMT",
+        ),
+        (
+            "units.yaml",
+            'Truyền hình Đà Nẵng", type: so_nganh, valid_from: 2022-01-01',
+            'Truyền hình Đà Nẵng", type: so_nganh, valid_from: 2022-13-01',
+            "DAI_PTTH",
+        ),
+        (
+            "data_elements.yaml",
+            'kind: flow, uom: "tin/bài"',
+            'kind: flux, uom: "tin/bài"',
+            "TIN_BAI",
+        ),
         ("indicators.yaml", "numerator: LOP_BAO_CAO_VIEN", "numerator: LOP_KHONG_CO", "T4"),
         ("units.yaml", "units:\n", "units:\n  - [", "units.yaml"),
     ],

@@ -5,17 +5,28 @@ import json
 import pytest
 
 from flows.cli import main
-from tests.test_intake import drop, run
 from tests.builders import build_workbook
+from tests.test_intake import drop, run
 
 
 @pytest.mark.parametrize(
     "argv",
-    [[], ["bogus"], ["report"], ["report", "--period", "2025Q9"], ["status", "--period", "Quý V/2025"],
-     ["template", "--period", "hôm qua"], ["catalog"], ["intake", "--no-such-flag"]],
+    [
+        [],
+        ["bogus"],
+        ["report"],
+        ["report", "--period", "2025Q9"],
+        ["status", "--period", "Quý V/2025"],
+        ["template", "--period", "hôm qua"],
+        ["catalog"],
+        ["intake", "--no-such-flag"],
+    ],
 )
 def test_usage_errors_exit_2_without_traceback(argv, capsys, tmp_path):
-    assert main([*argv, "--home", str(tmp_path)] if argv and argv[0] not in ("catalog",) else argv) == 2
+    assert (
+        main([*argv, "--home", str(tmp_path)] if argv and argv[0] not in ("catalog",) else argv)
+        == 2
+    )
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.strip()
 
@@ -29,7 +40,9 @@ def test_status_json_and_text(make_settings, catalog, tmp_path, capsys):
     by_unit = {u["unit"]: u for u in result["units"]}
     assert by_unit["P_HAI_CHAU"]["status"] == "on_time" and by_unit["P_HAI_CHAU"]["version"] == 1
     assert by_unit["P_SON_TRA"]["status"] == "missing"
-    assert result["expected"] == len(catalog.expected_units(None, __import__("datetime").date(2025, 9, 14)))
+    assert result["expected"] == len(
+        catalog.expected_units(None, __import__("datetime").date(2025, 9, 14))
+    )
     assert main(["status", "--period", "Q3/2025", "--home", str(settings.paths.home)]) == 0
     text = capsys.readouterr().out
     assert "Quý III/2025" in text and "P_SON_TRA" in text
@@ -51,7 +64,9 @@ def test_catalog_add_units(tmp_path, capsys):
     cat = load_catalog(home / "catalog")
     assert cat.unit("X_TAM_KY_MOI").name == "UBND xã Thử Nghiệm"
     assert cat.unit("P_HOA_CUONG").name == "UBND phường Hòa Cường (sửa)"
-    assert "OPERATOR" in (home / "catalog" / "units.yaml").read_text(encoding="utf-8")  # comments kept
+    assert "OPERATOR" in (home / "catalog" / "units.yaml").read_text(
+        encoding="utf-8"
+    )  # comments kept
 
 
 @pytest.mark.parametrize(
@@ -66,7 +81,9 @@ def test_catalog_add_units(tmp_path, capsys):
 def test_catalog_add_units_rejects_bad_rows(tmp_path, capsys, row, needle):
     home = tmp_path / "home"
     csv = tmp_path / "bad.csv"
-    csv.write_text("code,name,type,valid_from,valid_to,successor_of\n" + row + "\n", encoding="utf-8")
+    csv.write_text(
+        "code,name,type,valid_from,valid_to,successor_of\n" + row + "\n", encoding="utf-8"
+    )
     assert main(["catalog", "add-units", str(csv), "--home", str(home)]) == 1
     err = capsys.readouterr().err
     assert "bad.csv" in err and needle in err and "Traceback" not in err

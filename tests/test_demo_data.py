@@ -105,11 +105,16 @@ def test_rounds_are_chronological_and_before_the_report(plan):
         assert first.at.tzinfo is not None and first.at.utcoffset() == timedelta(hours=7)
         assert first.at.date() == period.deadline(2) and first.at.time() == time(8, 0)
         assert first.at < second.at < plan.report_at[period.id]
-        assert plan.report_at[period.id].astimezone(TZ).date() == date(period.year, period.quarter * 3, 20)
+        assert plan.report_at[period.id].astimezone(TZ).date() == date(
+            period.year, period.quarter * 3, 20
+        )
         assert plan.report_at[period.id].astimezone(TZ).time() == time(15, 0)
         assert period.timeliness(first.at) == "on_time" and period.timeliness(second.at) == "late"
         for rnd, k in zip(rounds, (1, 2), strict=True):
-            assert rnd.files and all(p.parent.name == f"round{k}" and p.parent.parent.name == period.id for p in rnd.files)
+            assert rnd.files and all(
+                p.parent.name == f"round{k}" and p.parent.parent.name == period.id
+                for p in rnd.files
+            )
             assert all(p.exists() for p in rnd.files)
 
 
@@ -127,12 +132,18 @@ def test_expectations_partition_the_expected_units(plan, catalog):
         names = [f.name for f in exp.files]
         assert len(names) == len(set(names))
         files = _files(plan, period.id)
-        round_files = {p.name: k for k, r in enumerate(plan.rounds_for(period.id), start=1) for p in r.files}
+        round_files = {
+            p.name: k for k, r in enumerate(plan.rounds_for(period.id), start=1) for p in r.files
+        }
         assert round_files == {name: f.round for name, (_, f) in files.items()}
         senders = {f.sender for f in exp.files}
         assert not (senders & exp.missing)  # missing = no file at all
         assert {f.sender for f in exp.files if f.round == 1} == exp.on_time
-        assert {f.sender for f in exp.files if f.kind in ("submission", "text_numbers_nfd") and f.round == 2} == exp.late
+        assert {
+            f.sender
+            for f in exp.files
+            if f.kind in ("submission", "text_numbers_nfd") and f.round == 2
+        } == exp.late
 
 
 def test_every_broken_kind_appears(plan):
@@ -144,7 +155,9 @@ def test_every_broken_kind_appears(plan):
                 assert f.rule == BROKEN_RULES[f.kind]
                 assert exp.broken[f.name] == f.rule
                 assert f.round == 2
-                assert f.expect == ("accepted_with_warnings" if f.kind == "text_numbers_nfd" else "rejected")
+                assert f.expect == (
+                    "accepted_with_warnings" if f.kind == "text_numbers_nfd" else "rejected"
+                )
                 if f.expect == "rejected":
                     assert f.sender in exp.on_time and f.sender not in exp.corrected
     assert set(seen) == set(BROKEN_KINDS)
@@ -155,7 +168,9 @@ def test_broken_files_are_broken_the_right_way(plan, catalog):
     for period in PERIODS:
         for path, f in _files(plan, period.id).values():
             if f.kind == "legacy_xls":
-                assert path.suffix == ".xls" and path.read_bytes().startswith(bytes.fromhex("D0CF11E0A1B11AE1"))
+                assert path.suffix == ".xls" and path.read_bytes().startswith(
+                    bytes.fromhex("D0CF11E0A1B11AE1")
+                )
             elif f.kind == "corrupt_zip":
                 assert path.suffix == ".xlsx"
                 with pytest.raises(zipfile.BadZipFile):
@@ -166,7 +181,11 @@ def test_broken_files_are_broken_the_right_way(plan, catalog):
                 code = _read(path)[0]["unit_code"]
                 assert catalog.unit(code) is None and code != f.sender
             elif f.kind in ("negative_value", "non_numeric_value"):
-                rows = CalamineWorkbook.from_path(path).get_sheet_by_name(SHEET_ELEMENTS).to_python()[1:]
+                rows = (
+                    CalamineWorkbook.from_path(path)
+                    .get_sheet_by_name(SHEET_ELEMENTS)
+                    .to_python()[1:]
+                )
                 bad = [r[4] for r in rows if isinstance(r[4], str) or r[4] < 0]
                 assert bad == ([-5] if f.kind == "negative_value" else ["khoảng 20"])
             elif f.kind == "text_numbers_nfd":
@@ -196,7 +215,9 @@ def test_correction_is_a_new_file_with_one_changed_value(plan, catalog):
         assert original.read_bytes() != corrected.read_bytes()
         h1, v1, a1, _ = _read(original)
         h2, v2, a2, _ = _read(corrected)
-        assert (h1["unit_code"], h1["period"]) == (h2["unit_code"], h2["period"]) == (code, period.id)
+        assert (
+            (h1["unit_code"], h1["period"]) == (h2["unit_code"], h2["period"]) == (code, period.id)
+        )
         changed = {k for k in v1 if v1[k] != v2[k]}
         assert len(changed) == 1
         (element,) = changed
@@ -214,7 +235,11 @@ def test_valid_workbooks_are_plausible(plan, catalog):
             assert header["preparer"] and "@" in header["email"] and header["phone"]
             assert header["template_version"] == 1
             prepared = _as_date(header["prepared_on"])
-            assert period.window_end - timedelta(days=1) <= prepared <= plan.report_at[period.id].date()
+            assert (
+                period.window_end - timedelta(days=1)
+                <= prepared
+                <= plan.report_at[period.id].date()
+            )
             elements = {e.code: e for e in catalog.elements_for_type(unit.type)}
             assert set(values) == set(elements)
             for element_code, value in values.items():
@@ -261,8 +286,15 @@ def test_stocks_never_shrink_in_the_files(plan):
     assert len(both) >= 10
     for code in both:
         v1, v2 = _read(first[code])[1], _read(second[code])[1]
-        for element in ("LANH_DAO_TONG", "LANH_DAO_DA_PHO_BIEN", "TO_CNSCD_TONG", "TO_CNSCD_DA_TAP_HUAN",
-                        "LONG_GHEP_CHUONG_TRINH", "CO_KE_HOACH", "CO_BO_TRI_KINH_PHI"):
+        for element in (
+            "LANH_DAO_TONG",
+            "LANH_DAO_DA_PHO_BIEN",
+            "TO_CNSCD_TONG",
+            "TO_CNSCD_DA_TAP_HUAN",
+            "LONG_GHEP_CHUONG_TRINH",
+            "CO_KE_HOACH",
+            "CO_BO_TRI_KINH_PHI",
+        ):
             if element in v1:
                 assert v2[element] >= v1[element], (code, element)
 
@@ -291,12 +323,21 @@ def test_series_over_the_whole_de_an(catalog):
             continue
         first_period = min(series[unit.code])
         for total in ("LANH_DAO_TONG", "TO_CNSCD_TONG"):
-            gone = [series[c][max(series[c])] for c in unit.successor_of if series[c] and max(series[c]) < first_period]
+            gone = [
+                series[c][max(series[c])]
+                for c in unit.successor_of
+                if series[c] and max(series[c]) < first_period
+            ]
             if gone and total in series[unit.code][first_period]:
                 assert series[unit.code][first_period][total] >= sum(v[total] for v in gone)
     # flows grow: articles of units present the whole time, 2023 against 2024
-    steady = [u.code for u in catalog.units if u.valid_to is None and u.valid_from <= date(2022, 1, 1)]
-    year_sum = {y: sum(series[c][p].get("TIN_BAI", 0) for c in steady for p in series[c] if p.year == y) for y in (2023, 2024)}
+    steady = [
+        u.code for u in catalog.units if u.valid_to is None and u.valid_from <= date(2022, 1, 1)
+    ]
+    year_sum = {
+        y: sum(series[c][p].get("TIN_BAI", 0) for c in steady for p in series[c] if p.year == y)
+        for y in (2023, 2024)
+    }
     assert year_sum[2024] > year_sum[2023]
 
 
@@ -308,7 +349,9 @@ def test_deterministic_and_independent_of_other_periods(plan, catalog, tmp_path)
         (r.at, [p.name for p in r.files]) for r in plan.rounds_for(pid)
     ]
     for path, f in _files(plan, pid).values():
-        assert (tmp_path / pid / f"round{f.round}" / f.name).read_bytes() == path.read_bytes(), f.name
+        assert (tmp_path / pid / f"round{f.round}" / f.name).read_bytes() == path.read_bytes(), (
+            f.name
+        )
     other = generate_demo(catalog, [Period(2025, 3)], tmp_path / "other", seed=1)
     assert other.expectations[pid] != plan.expectations[pid]
 
@@ -325,6 +368,12 @@ def test_retargeted_template_equals_the_units_own_template(catalog, tmp_path):
         assert ours.properties.title == own.properties.title
         for ws in own:
             mine = ours[ws.title]
-            assert [[c.value for c in row] for row in mine.iter_rows()] == [[c.value for c in row] for row in ws.iter_rows()]
-            assert len(mine.data_validations.dataValidation) == len(ws.data_validations.dataValidation)
-            assert mine.protection.sheet == ws.protection.sheet and mine.sheet_state == ws.sheet_state
+            assert [[c.value for c in row] for row in mine.iter_rows()] == [
+                [c.value for c in row] for row in ws.iter_rows()
+            ]
+            assert len(mine.data_validations.dataValidation) == len(
+                ws.data_validations.dataValidation
+            )
+            assert (
+                mine.protection.sheet == ws.protection.sheet and mine.sheet_state == ws.sheet_state
+            )

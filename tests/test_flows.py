@@ -13,8 +13,18 @@ from flows.cli import main
 from tasks.periods import Period
 from tests.builders import build_workbook
 
-RECEIPT_KEYS = ["file", "sha256", "received_at", "unit", "period", "version", "status", "timeliness",
-                "duplicate_of", "messages"]
+RECEIPT_KEYS = [
+    "file",
+    "sha256",
+    "received_at",
+    "unit",
+    "period",
+    "version",
+    "status",
+    "timeliness",
+    "duplicate_of",
+    "messages",
+]
 DEMO_PERIODS = ["2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3"]
 
 
@@ -56,7 +66,10 @@ def test_demo_writes_one_final_report_per_quarter(demo_result, demo_home):
         manifest = json.loads((Path(path).parent / "manifest.json").read_text(encoding="utf-8"))
         assert manifest["final"] is True and manifest["inputs"]
     con = db(demo_home)
-    assert sorted(r[0] for r in con.execute("SELECT period_id FROM period_locks").fetchall()) == DEMO_PERIODS
+    assert (
+        sorted(r[0] for r in con.execute("SELECT period_id FROM period_locks").fetchall())
+        == DEMO_PERIODS
+    )
     con.close()
     counts = demo_result["counts"]
     assert counts["rejected"] >= len(DEMO_PERIODS) and counts["accepted"] > 300
@@ -66,10 +79,14 @@ def test_every_file_archived_and_receipted(demo_result, demo_home):
     assert list((demo_home / "inbox").iterdir()) == []
     receipts = sorted((demo_home / "receipts").glob("*.json"))
     con = db(demo_home)
-    n_arrivals, n_sha = con.execute("SELECT count(*), count(DISTINCT sha256) FROM arrivals").fetchone()
+    n_arrivals, n_sha = con.execute(
+        "SELECT count(*), count(DISTINCT sha256) FROM arrivals"
+    ).fetchone()
     con.close()
     assert len(receipts) == n_arrivals == sum(demo_result["counts"].values())
-    assert len([p for p in (demo_home / "archive").iterdir() if not p.name.startswith(".")]) == n_sha
+    assert (
+        len([p for p in (demo_home / "archive").iterdir() if not p.name.startswith(".")]) == n_sha
+    )
     for i, path in enumerate(receipts, start=1):
         receipt = json.loads(path.read_text(encoding="utf-8"))
         assert list(receipt) == RECEIPT_KEYS
@@ -88,7 +105,9 @@ def test_every_file_archived_and_receipted(demo_result, demo_home):
 def test_versions_and_timeliness(demo_home):
     con = db(demo_home)
     corrected = con.execute("SELECT count(*) FROM submissions WHERE version = 2").fetchone()[0]
-    late = con.execute("SELECT count(*) FROM current_submissions WHERE timeliness = 'late'").fetchone()[0]
+    late = con.execute(
+        "SELECT count(*) FROM current_submissions WHERE timeliness = 'late'"
+    ).fetchone()[0]
     con.close()
     assert corrected == len(DEMO_PERIODS)  # one corrected resubmission per quarter
     assert late > 0
@@ -116,7 +135,10 @@ def test_report_numbers_match_the_database(demo_result, demo_home):
         return sum(v for v in values.get((pid, code), {}).values() if v is not None)
 
     # T1: ratio of sums over units that reported both
-    briefed, leaders = values[(period.id, "LANH_DAO_DA_PHO_BIEN")], values[(period.id, "LANH_DAO_TONG")]
+    briefed, leaders = (
+        values[(period.id, "LANH_DAO_DA_PHO_BIEN")],
+        values[(period.id, "LANH_DAO_TONG")],
+    )
     both = [u for u in briefed if briefed[u] is not None and leaders.get(u) is not None]
     num, den = sum(briefed[u] for u in both), sum(leaders[u] for u in both)
     assert f"{vi_number(100 * num / den, 1)}%" in text
@@ -145,11 +167,18 @@ def test_status_lists_missing_units(demo_result, demo_home, capsys):
     assert {u["status"] for u in status["units"]} <= {"on_time", "late", "missing", "rejected"}
 
 
-def test_file_for_a_locked_period_changes_nothing(demo_result, demo_home, tmp_path, monkeypatch, capsys):
+def test_file_for_a_locked_period_changes_nothing(
+    demo_result, demo_home, tmp_path, monkeypatch, capsys
+):
     con = db(demo_home)
     before = con.execute("SELECT count(*) FROM submissions").fetchone()[0]
     con.close()
-    build_workbook(demo_home / "inbox" / "tre.xlsx", unit_code="P_HAI_CHAU", period="2025Q3", values={"TIN_BAI": 77})
+    build_workbook(
+        demo_home / "inbox" / "tre.xlsx",
+        unit_code="P_HAI_CHAU",
+        period="2025Q3",
+        values={"TIN_BAI": 77},
+    )
     monkeypatch.setenv("DXREPORT_NOW", "2025-10-01T09:00:00+07:00")
     capsys.readouterr()
     assert main(["intake", "--home", str(demo_home), "--json"]) == 0
@@ -167,10 +196,34 @@ def test_file_for_a_locked_period_changes_nothing(demo_result, demo_home, tmp_pa
 
 def test_template_verb(prefect_harness, tmp_path, capsys):
     out = tmp_path / "mau"
-    assert main(["template", "--period", "Quý III/2025", "--unit", "P_HAI_CHAU", "--unit", "DT_MTTQ",
-                 "--out", str(out), "--home", str(tmp_path / "ws")]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["2025Q3_DT_MTTQ.xlsx", "2025Q3_P_HAI_CHAU.xlsx"]
-    assert main(["template", "--period", "2025Q3", "--unit", "KHONG_CO", "--home", str(tmp_path / "ws")]) == 2
+    assert (
+        main(
+            [
+                "template",
+                "--period",
+                "Quý III/2025",
+                "--unit",
+                "P_HAI_CHAU",
+                "--unit",
+                "DT_MTTQ",
+                "--out",
+                str(out),
+                "--home",
+                str(tmp_path / "ws"),
+            ]
+        )
+        == 0
+    )
+    assert sorted(p.name for p in out.iterdir()) == [
+        "2025Q3_DT_MTTQ.xlsx",
+        "2025Q3_P_HAI_CHAU.xlsx",
+    ]
+    assert (
+        main(
+            ["template", "--period", "2025Q3", "--unit", "KHONG_CO", "--home", str(tmp_path / "ws")]
+        )
+        == 2
+    )
     assert "KHONG_CO" in capsys.readouterr().err
 
 
@@ -200,5 +253,7 @@ def test_intake_cli_mixed_batch(prefect_harness, tmp_path, capsys):
     finally:
         del os.environ["DXREPORT_NOW"]
     result = json.loads(capsys.readouterr().out)
-    assert result["counts"] == {"accepted": 1, "rejected": 2} or result["counts"].get("rejected") == 2
+    assert (
+        result["counts"] == {"accepted": 1, "rejected": 2} or result["counts"].get("rejected") == 2
+    )
     assert len(list((home / "receipts").iterdir())) == 3 and not list((home / "inbox").iterdir())

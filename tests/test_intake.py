@@ -15,8 +15,18 @@ from tasks.errors import WorkspaceBusyError
 from tasks.workspace import workspace_lock
 from tests.builders import build_workbook, write_corrupt_zip
 
-RECEIPT_KEYS = ["file", "sha256", "received_at", "unit", "period", "version", "status", "timeliness",
-                "duplicate_of", "messages"]
+RECEIPT_KEYS = [
+    "file",
+    "sha256",
+    "received_at",
+    "unit",
+    "period",
+    "version",
+    "status",
+    "timeliness",
+    "duplicate_of",
+    "messages",
+]
 MESSAGE_KEYS = ["severity", "rule", "sheet", "cell", "message_vi", "message_en"]
 
 
@@ -45,7 +55,9 @@ def query(settings, sql, params=()):
 
 @pytest.fixture
 def valid_file(tmp_path):
-    return build_workbook(tmp_path / "src" / "2025Q3_P_HAI_CHAU.xlsx", unit_code="P_HAI_CHAU", period="2025Q3")
+    return build_workbook(
+        tmp_path / "src" / "2025Q3_P_HAI_CHAU.xlsx", unit_code="P_HAI_CHAU", period="2025Q3"
+    )
 
 
 def test_accepted_file_is_archived_loaded_and_receipted(make_settings, catalog, valid_file):
@@ -67,7 +79,10 @@ def test_accepted_file_is_archived_loaded_and_receipted(make_settings, catalog, 
     assert [f.name for f in files] == [f"000001-{receipt['sha256'][:16]}.json"]
     assert json.loads(files[0].read_text(encoding="utf-8")) == receipt
     assert result["counts"] == {receipt["status"]: 1}
-    n = query(settings, "SELECT count(*) FROM current_values WHERE unit_code='P_HAI_CHAU' AND period_id='2025Q3'")[0][0]
+    n = query(
+        settings,
+        "SELECT count(*) FROM current_values WHERE unit_code='P_HAI_CHAU' AND period_id='2025Q3'",
+    )[0][0]
     assert n == len(catalog.elements_for_type("phuong_xa"))
 
 
@@ -76,15 +91,22 @@ def test_duplicate_bytes_and_corrected_version(make_settings, catalog, valid_fil
     drop(settings, valid_file)
     run(settings, catalog)
     drop(settings, valid_file, name="gui-lai.xlsx")
-    corrected = build_workbook(tmp_path / "src" / "sua.xlsx", unit_code="P_HAI_CHAU", period="Quý III/2025",
-                               values={"TIN_BAI": 999})
+    corrected = build_workbook(
+        tmp_path / "src" / "sua.xlsx",
+        unit_code="P_HAI_CHAU",
+        period="Quý III/2025",
+        values={"TIN_BAI": 999},
+    )
     drop(settings, corrected)
     result = run(settings, catalog)
     dup, fix = sorted(result["receipts"], key=lambda r: r["file"])
     assert dup["status"] == "duplicate" and dup["duplicate_of"].startswith("000001-")
     assert dup["version"] is None and dup["timeliness"] is None
     assert fix["version"] == 2 and fix["period"] == "2025Q3"
-    rows = query(settings, "SELECT value FROM current_values WHERE unit_code='P_HAI_CHAU' AND element_code='TIN_BAI'")
+    rows = query(
+        settings,
+        "SELECT value FROM current_values WHERE unit_code='P_HAI_CHAU' AND element_code='TIN_BAI'",
+    )
     assert rows == [(999.0,)]
     # history kept: both versions are in the ledger
     assert query(settings, "SELECT count(*) FROM submissions")[0][0] == 2
@@ -125,8 +147,12 @@ def test_late_and_after_lock(make_settings, catalog, valid_file, tmp_path):
     con = duckdb.connect(str(settings.paths.warehouse))
     con.execute("INSERT INTO period_locks VALUES ('2025Q3', now(), NULL, 'test')")
     con.close()
-    again = build_workbook(tmp_path / "src" / "muon.xlsx", unit_code="P_HAI_CHAU", period="2025Q3",
-                           values={"TIN_BAI": 5})
+    again = build_workbook(
+        tmp_path / "src" / "muon.xlsx",
+        unit_code="P_HAI_CHAU",
+        period="2025Q3",
+        values={"TIN_BAI": 5},
+    )
     drop(settings, again)
     (locked,) = run(settings, catalog)["receipts"]
     assert locked["timeliness"] == "after_lock" and locked["status"] == "rejected"
@@ -147,13 +173,22 @@ def test_rerun_changes_nothing(make_settings, catalog, valid_file):
     settings = make_settings()
     drop(settings, valid_file)
     run(settings, catalog)
-    tables = ["arrivals", "submissions", "element_values", "activities", "narratives", "arrival_messages"]
+    tables = [
+        "arrivals",
+        "submissions",
+        "element_values",
+        "activities",
+        "narratives",
+        "arrival_messages",
+    ]
     before = {t: query(settings, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
     assert run(settings, catalog) == {"receipts": [], "counts": {}}
     assert {t: query(settings, f"SELECT count(*) FROM {t}")[0][0] for t in tables} == before
 
 
-def test_killed_after_commit_is_finished_by_next_run(make_settings, catalog, valid_file, monkeypatch):
+def test_killed_after_commit_is_finished_by_next_run(
+    make_settings, catalog, valid_file, monkeypatch
+):
     settings = make_settings()
     drop(settings, valid_file)
 
@@ -174,7 +209,9 @@ def test_killed_after_commit_is_finished_by_next_run(make_settings, catalog, val
     assert query(settings, "SELECT count(*) FROM submissions")[0][0] == 1
 
 
-def test_killed_inside_the_transaction_loads_nothing(make_settings, catalog, valid_file, monkeypatch):
+def test_killed_inside_the_transaction_loads_nothing(
+    make_settings, catalog, valid_file, monkeypatch
+):
     settings = make_settings()
     drop(settings, valid_file)
 

@@ -32,17 +32,26 @@ def test_deployment_parameters_match_signature(deployment):
     signature = inspect.signature(flow.fn)
     for name in deployment.get("parameters") or {}:
         assert name in signature.parameters, f"{deployment['name']}: unknown parameter {name}"
-    for name, param in signature.parameters.items():  # every parameter has a default: schedules need none
-        assert param.default is not inspect.Parameter.empty, f"{deployment['name']}: {name} has no default"
+    for (
+        name,
+        param,
+    ) in signature.parameters.items():  # every parameter has a default: schedules need none
+        assert param.default is not inspect.Parameter.empty, (
+            f"{deployment['name']}: {name} has no default"
+        )
 
 
 @pytest.mark.parametrize("deployment", DEPLOYMENTS, ids=lambda d: d["name"])
 def test_parameter_form_is_flat_with_vietnamese_titles(deployment):
     flow = _flow(deployment["entrypoint"])
     schema = flow.parameters.model_dump()
-    assert not schema.get("definitions") and not schema.get("$defs"), "nested parameters break the UI form"
+    assert not schema.get("definitions") and not schema.get("$defs"), (
+        "nested parameters break the UI form"
+    )
     for name, prop in schema["properties"].items():
-        assert prop.get("title") and prop["title"] != name.title(), f"{name} needs a Vietnamese title"
+        assert prop.get("title") and prop["title"] != name.title(), (
+            f"{name} needs a Vietnamese title"
+        )
 
 
 @pytest.mark.parametrize("deployment", DEPLOYMENTS, ids=lambda d: d["name"])
@@ -53,7 +62,12 @@ def test_schedules_use_vietnam_time(deployment):
 
 def test_every_flow_module_has_a_deployment():
     entrypoints = {d["entrypoint"].split(":")[0] for d in DEPLOYMENTS}
-    assert {"flows/intake.py", "flows/quarterly_report.py", "flows/make_templates.py", "flows/demo.py"} <= entrypoints
+    assert {
+        "flows/intake.py",
+        "flows/quarterly_report.py",
+        "flows/make_templates.py",
+        "flows/demo.py",
+    } <= entrypoints
 
 
 def test_sql_and_templates_exist():

@@ -39,13 +39,16 @@ def written(catalog, tmp_path_factory):
     """Templates of one unit of each kind, written once for the module."""
     out = tmp_path_factory.mktemp("templates")
     cases = {
-        "P_HAI_CHAU": Q3_2025,      # phường/xã
-        "DT_MTTQ": Q3_2025,         # đoàn thể
-        "S_KHCN": Q3_2025,          # sở
-        "Q_HAI_CHAU": Q4_2024,      # quận/huyện
-        "B_BAO_DA_NANG": Q3_2025,   # báo chí
+        "P_HAI_CHAU": Q3_2025,  # phường/xã
+        "DT_MTTQ": Q3_2025,  # đoàn thể
+        "S_KHCN": Q3_2025,  # sở
+        "Q_HAI_CHAU": Q4_2024,  # quận/huyện
+        "B_BAO_DA_NANG": Q3_2025,  # báo chí
     }
-    return {code: write_template(catalog, catalog.unit(code), period, out) for code, period in cases.items()}
+    return {
+        code: write_template(catalog, catalog.unit(code), period, out)
+        for code, period in cases.items()
+    }
 
 
 def _rows(path, sheet):
@@ -56,11 +59,20 @@ def test_file_name_and_sheets(written):
     path = written["P_HAI_CHAU"]
     assert path.name == "2025Q3_P_HAI_CHAU.xlsx"
     cw = CalamineWorkbook.from_path(path)
-    assert cw.sheet_names == [SHEET_INFO, SHEET_ELEMENTS, SHEET_ACTIVITIES, SHEET_NARRATIVE, SHEET_LISTS]
+    assert cw.sheet_names == [
+        SHEET_INFO,
+        SHEET_ELEMENTS,
+        SHEET_ACTIVITIES,
+        SHEET_NARRATIVE,
+        SHEET_LISTS,
+    ]
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == cw.sheet_names
     assert wb[SHEET_LISTS].sheet_state == "hidden"
-    assert all(wb[s].sheet_state == "visible" for s in (SHEET_INFO, SHEET_ELEMENTS, SHEET_ACTIVITIES, SHEET_NARRATIVE))
+    assert all(
+        wb[s].sheet_state == "visible"
+        for s in (SHEET_INFO, SHEET_ELEMENTS, SHEET_ACTIVITIES, SHEET_NARRATIVE)
+    )
     assert wb.active.title == SHEET_INFO
 
 
@@ -89,18 +101,24 @@ def test_element_rows_match_catalogue(catalog, written, code):
     rows = _rows(written[code], SHEET_ELEMENTS)
     assert rows[0] == ELEMENT_COLUMNS
     unit = catalog.unit(code)
-    expected = [[e.code, e.name, e.uom, e.kind_label, "", ""] for e in catalog.elements_for_type(unit.type)]
+    expected = [
+        [e.code, e.name, e.uom, e.kind_label, "", ""] for e in catalog.elements_for_type(unit.type)
+    ]
     assert rows[1:] == expected
 
 
 def test_elements_by_unit_type(written):
-    codes = {code: {row[0] for row in _rows(path, SHEET_ELEMENTS)[1:]} for code, path in written.items()}
+    codes = {
+        code: {row[0] for row in _rows(path, SHEET_ELEMENTS)[1:]} for code, path in written.items()
+    }
     assert {"TO_CNSCD_TONG", "TO_CNSCD_DA_TAP_HUAN", "LUOT_PHAT_TTCS"} <= codes["P_HAI_CHAU"]
     assert "LONG_GHEP_CHUONG_TRINH" in codes["DT_MTTQ"]
     assert "LONG_GHEP_CHUONG_TRINH" not in codes["P_HAI_CHAU"]
     assert "LUOT_PHAT_TTCS" not in codes["S_KHCN"]
     assert "LUOT_PHAT_TTCS" in codes["Q_HAI_CHAU"]
-    assert not any(c.startswith("TO_CNSCD") for c in codes["S_KHCN"] | codes["DT_MTTQ"] | codes["Q_HAI_CHAU"])
+    assert not any(
+        c.startswith("TO_CNSCD") for c in codes["S_KHCN"] | codes["DT_MTTQ"] | codes["Q_HAI_CHAU"]
+    )
 
 
 def test_protection_and_unlocked_value_cells(written):
@@ -149,8 +167,14 @@ def test_activity_sheet(catalog, written):
     kind_dv = _validation_for(ws, f"C{last}")
     channel_dv = _validation_for(ws, "D2")
     date_dv = _validation_for(ws, f"B{last}")
-    assert kind_dv.type == "list" and kind_dv.formula1 == f"'{SHEET_LISTS}'!$A$2:$A${len(catalog.activity_types) + 1}"
-    assert channel_dv.type == "list" and channel_dv.formula1 == f"'{SHEET_LISTS}'!$C$2:$C${len(catalog.channels) + 1}"
+    assert (
+        kind_dv.type == "list"
+        and kind_dv.formula1 == f"'{SHEET_LISTS}'!$A$2:$A${len(catalog.activity_types) + 1}"
+    )
+    assert (
+        channel_dv.type == "list"
+        and channel_dv.formula1 == f"'{SHEET_LISTS}'!$C$2:$C${len(catalog.channels) + 1}"
+    )
     assert date_dv.type == "date"
     assert _validation_for(ws, "F2").type == "whole"
     assert ws.column_dimensions["B"].number_format == "dd/mm/yyyy"
@@ -200,10 +224,14 @@ def test_template_units_by_code(catalog):
 @pytest.mark.parametrize(
     ("codes", "period", "needle"),
     [
-        (["P_KHONG_CO"], Q3_2025, "P_KHONG_CO"),            # unknown
-        (["S_TTTT"], Q3_2025, "S_TTTT"),                    # merged away on 01/03/2025
-        (["P_HAI_CHAU"], Q4_2024, "P_HAI_CHAU"),            # exists only from 01/07/2025
-        (["DT_MTTQ", "Q_HAI_CHAU"], Period(2025, 4), "Q_HAI_CHAU"),  # districts abolished 01/07/2025
+        (["P_KHONG_CO"], Q3_2025, "P_KHONG_CO"),  # unknown
+        (["S_TTTT"], Q3_2025, "S_TTTT"),  # merged away on 01/03/2025
+        (["P_HAI_CHAU"], Q4_2024, "P_HAI_CHAU"),  # exists only from 01/07/2025
+        (
+            ["DT_MTTQ", "Q_HAI_CHAU"],
+            Period(2025, 4),
+            "Q_HAI_CHAU",
+        ),  # districts abolished 01/07/2025
     ],
 )
 def test_template_units_rejects(catalog, codes, period, needle):
