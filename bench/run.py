@@ -136,7 +136,8 @@ def main() -> None:
     )
     print(f"{'stage':<40} {'seconds':>9} {'peak RSS MiB':>13} {'py peak MiB':>12}  note")
     for name, seconds, rss, py, note in ROWS:
-        print(f"{name:<40} {seconds:>9.3f} {rss:>13.1f} {py:>12.1f}  {note}")
+        py_text = "-" if py != py else f"{py:.1f}"  # NaN when tracemalloc is off
+        print(f"{name:<40} {seconds:>9.3f} {rss:>13.1f} {py_text:>12}  {note}")
     print("\nper file:")
     for label, values in (
         ("parse (file checks + calamine)", parse_times),

@@ -51,11 +51,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _quiet(verbose: bool) -> None:
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
+    """Prefect keeps its full logs (the UI and the API get them); the terminal gets only our summary
+    and one-sentence errors unless --verbose: no traceback reaches a user."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
     os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "true")
     if not verbose:
-        os.environ["PREFECT_SERVER_LOGGING_LEVEL"] = "WARNING"
-        os.environ.setdefault("PREFECT_LOGGING_INTERNAL_LEVEL", "ERROR")
+        os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "CRITICAL"
+        os.environ["PREFECT_LOGGING_HANDLERS_DEBUG_LEVEL"] = "CRITICAL"
+        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
 

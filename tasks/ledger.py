@@ -26,19 +26,6 @@ from tasks.periods import Period
 from tasks.settings import Settings, WorkspacePaths
 from tasks.submission import Submission
 
-RECEIPT_KEYS = (
-    "file",
-    "sha256",
-    "received_at",
-    "unit",
-    "period",
-    "version",
-    "status",
-    "timeliness",
-    "duplicate_of",
-    "messages",
-)
-
 
 @dataclass(frozen=True)
 class Recorded:

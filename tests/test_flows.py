@@ -12,19 +12,8 @@ from pypdf import PdfReader
 from flows.cli import main
 from tasks.periods import Period
 from tests.builders import build_workbook
+from tests.test_intake import RECEIPT_KEYS
 
-RECEIPT_KEYS = [
-    "file",
-    "sha256",
-    "received_at",
-    "unit",
-    "period",
-    "version",
-    "status",
-    "timeliness",
-    "duplicate_of",
-    "messages",
-]
 DEMO_PERIODS = ["2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3"]
 
 
@@ -224,7 +213,18 @@ def test_template_verb(prefect_harness, tmp_path, capsys):
         )
         == 2
     )
-    assert "KHONG_CO" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "KHONG_CO" in err and "Traceback" not in err
+
+
+def test_a_failed_run_exits_1_with_one_clear_message(prefect_harness, tmp_path, capsys):
+    home = tmp_path / "hong"
+    home.mkdir()
+    (home / "warehouse.duckdb").write_bytes(b"this is not a DuckDB database file" * 100)
+    capsys.readouterr()
+    assert main(["report", "--period", "2025Q3", "--home", str(home)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "[EN]" in err
 
 
 def test_report_on_an_empty_workspace_still_renders(prefect_harness, tmp_path, capsys):
