@@ -13,25 +13,34 @@ from pathlib import Path
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """--home/--json/-v go before or after the verb; the verb's copy only overrides when given."""
+    default = {"default": argparse.SUPPRESS} if suppress else {}
+    parser.add_argument(
+        "--home", help="workspace folder (default: $DXREPORT_HOME or ./dxreport-home)", **default
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document", **default)
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="show Prefect's logs", **default
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--home", help="workspace folder (default: $DXREPORT_HOME or ./dxreport-home)"
-    )
-    common.add_argument("--json", action="store_true", help="print one JSON document")
-    common.add_argument("-v", "--verbose", action="store_true", help="show Prefect's logs")
+    _add_common(common, suppress=True)
 
     parser = argparse.ArgumentParser(
         prog="dxreport",
         description="Báo cáo quý Đề án truyền thông Chuyển đổi số Đà Nẵng (QĐ 2780/QĐ-UBND).",
     )
+    _add_common(parser, suppress=False)
     sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     sub.add_parser(
         "demo", parents=[common], help="build a demo workspace end to end and print the PDFs"
     )
     p = sub.add_parser("template", parents=[common], help="write blank, pre-filled workbooks")
     p.add_argument("--period", required=True)
-    p.add_argument("--unit", action="append", dest="units", metavar="CODE")
+    p.add_argument("--unit", action="extend", nargs="+", dest="units", metavar="CODE")
     p.add_argument("--out")
     sub.add_parser("intake", parents=[common], help="take every file in inbox/")
     p = sub.add_parser("report", parents=[common], help="render the quarterly PDF report")
@@ -39,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--final", action="store_true", help="issue as final and lock the period")
     p = sub.add_parser("status", parents=[common], help="who submitted for a period")
     p.add_argument("--period", required=True)
-    cat = sub.add_parser("catalog", help="manage the workspace catalogue")
+    cat = sub.add_parser("catalog", parents=[common], help="manage the workspace catalogue")
     cat_sub = cat.add_subparsers(dest="catalog_verb", required=True, metavar="VERB")
     p = cat_sub.add_parser("add-units", parents=[common], help="add or update units from a CSV")
     p.add_argument("file")
@@ -111,6 +120,7 @@ def _run(args) -> tuple[object, str]:
         lines = [
             f"Đã tạo workspace demo / demo workspace: {result['home']}",
             f"Biên nhận / receipts: {counts}",
+            f"Mẫu biểu quý tới / next quarter's templates: {result['templates']}",
             "Báo cáo PDF / PDF reports:",
         ] + [f"  {p}" for p in result["reports"]]
         return result, "\n".join(lines)

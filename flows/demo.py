@@ -12,6 +12,7 @@ from prefect.cache_policies import NONE
 
 from flows.common import settings_for
 from flows.intake import intake
+from flows.make_templates import make_templates
 from flows.params import Home
 from flows.quarterly_report import quarterly_report
 from tasks.errors import UsageError
@@ -84,4 +85,5 @@ def demo(home: Home = None) -> dict:
             period=period.id, final=True, home=home_s, now=plan.report_at[period.id].isoformat()
         )
         reports.append(result["pdf_path"])
-    return {"home": home_s, "reports": reports, "counts": counts}
+    upcoming = make_templates(period=DEMO_LAST.next().id, home=home_s)  # what units fill next
+    return {"home": home_s, "reports": reports, "counts": counts, "templates": upcoming["out_dir"]}

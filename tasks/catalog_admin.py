@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from schemas.catalog_model import Unit
 from tasks.collect import write_atomic
-from tasks.errors import CatalogError
+from tasks.errors import CatalogError, UsageError
 from tasks.settings import Settings
 from tasks.workspace import workspace_catalog, workspace_lock
 
@@ -42,7 +42,12 @@ def read_units_csv(path: Path) -> list[Unit]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise CatalogError(name, "(tệp)", "không tìm thấy tệp.", "file not found.") from None
+        raise UsageError(
+            f"Không tìm thấy tệp {path}.",
+            f"File not found: {path}.",
+            "Kiểm tra lại đường dẫn tệp CSV.",
+            "Check the path of the CSV file.",
+        ) from None
     except UnicodeDecodeError:
         raise CatalogError(
             name, "(tệp)", "tệp phải mã hóa UTF-8.", "the file must be UTF-8."

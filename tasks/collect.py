@@ -13,6 +13,10 @@ from tasks.settings import WorkspacePaths
 _SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,10}$")
 
 
+class FileChangedError(OSError):
+    """The file's bytes changed between hashing and archiving (an upload still being written)."""
+
+
 @dataclass(frozen=True)
 class InboxFile:
     """One file waiting in the inbox (plain values: passed between tasks)."""
@@ -83,7 +87,7 @@ def archive_file(paths: WorkspacePaths, item: InboxFile) -> Path:
         os.fsync(dst.fileno())
     if digest.hexdigest() != item.sha256:  # the file changed while we read it: try next run
         tmp.unlink(missing_ok=True)
-        raise OSError(f"{item.file_name} changed while being archived")
+        raise FileChangedError(f"{item.file_name} changed while being archived")
     os.replace(tmp, target)
     return target
 

@@ -5,6 +5,7 @@ collect -> parse -> validate (one batch) -> record (archive, ledger, load, recei
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -12,11 +13,13 @@ from datetime import datetime
 from pathlib import Path
 
 from schemas.catalog_model import Catalog
-from tasks.collect import InboxFile, archive_file, describe, list_inbox
+from tasks.collect import FileChangedError, InboxFile, archive_file, describe, list_inbox
 from tasks.ledger import Recorded, finish_unfinished, record_arrival
 from tasks.settings import Settings
 from tasks.submission import Submission
 from tasks.warehouse import connect, locked_periods, snapshot_catalog
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -44,10 +47,10 @@ def collect(settings: Settings, catalog: Catalog) -> Batch:
     received_at = settings.clock()
     with connect(paths.warehouse) as con:
         snapshot_catalog(con, catalog)
-        files = [describe(p) for p in list_inbox(paths)]
+        files = _describe_inbox(paths)
         recovered = finish_unfinished(con, settings, files)
         if recovered:
-            files = [describe(p) for p in list_inbox(paths)]
+            files = _describe_inbox(paths)
         seen = {r[0] for r in con.execute("SELECT DISTINCT sha256 FROM arrivals").fetchall()}
         locked = locked_periods(con)
     duplicate = []
@@ -55,6 +58,17 @@ def collect(settings: Settings, catalog: Catalog) -> Batch:
         duplicate.append(item.sha256 in seen)
         seen.add(item.sha256)
     return Batch(received_at, files, duplicate, locked, recovered)
+
+
+def _describe_inbox(paths) -> list[InboxFile]:
+    """Hash every inbox file; one that vanished meanwhile is simply not part of this run."""
+    files = []
+    for path in list_inbox(paths):
+        try:
+            files.append(describe(path))
+        except FileNotFoundError:
+            log.warning("%s vanished from the inbox before it was read", path.name)
+    return files
 
 
 def parse_batch(
@@ -93,14 +107,24 @@ def validate_submissions(
 
 
 def record_batch(
-    settings: Settings, batch: Batch, subs: list[Submission | None], times: StepTimes | None = None
+    settings: Settings,
+    batch: Batch,
+    subs: list[Submission | None],
+    times: StepTimes | None = None,
 ) -> list[Recorded]:
-    """Archive, record, load and receipt each file in arrival order; one transaction per file."""
+    """Archive, record, load and receipt each file in arrival order; one transaction per file.
+
+    A file that vanished or changed since it was hashed is left alone: the next run takes it anew.
+    """
     out = []
     with connect(settings.paths.warehouse) as con:
         for item, sub in zip(batch.files, subs, strict=True):
             start = time.perf_counter()
-            archived = archive_file(settings.paths, item)
+            try:
+                archived = archive_file(settings.paths, item)
+            except (FileNotFoundError, FileChangedError) as exc:
+                log.warning("skipped %s until the next run: %s", item.file_name, exc)
+                continue
             out.append(
                 record_arrival(con, settings, item, archived, sub, batch.received_at, batch.locked)
             )

@@ -64,5 +64,19 @@ class WorkspacePaths:
 
 def load_settings(**overrides) -> Settings:
     """Build settings from the environment, with explicit overrides (e.g. from the command line)."""
+    from pydantic import ValidationError
+
+    from tasks.errors import UsageError
+
     clean = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**clean)
+    try:
+        return Settings(**clean)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = "DXREPORT_" + "_".join(str(p) for p in err["loc"]).upper()
+        raise UsageError(
+            f"Cấu hình không hợp lệ: {name} = {err.get('input')!r} ({err['msg']}).",
+            f"Invalid setting: {name} = {err.get('input')!r} ({err['msg']}).",
+            "Sửa biến môi trường này (thời điểm dạng ISO có múi giờ, vd 2025-09-16T08:00:00+07:00).",
+            "Fix this environment variable (date-times in ISO form with offset, e.g. 2025-09-16T08:00:00+07:00).",
+        ) from None

@@ -91,3 +91,26 @@ def test_catalog_add_units_rejects_bad_rows(tmp_path, capsys, row, needle):
 
     cat = load_catalog(home / "catalog")  # nothing was written: the workspace catalogue still loads
     assert not {"X_A", "X_B", "X_C"} & set(cat.unit_by_code)
+
+
+def test_common_options_before_or_after_the_verb(make_settings, capsys):
+    settings = make_settings()
+    home = str(settings.paths.home)
+    assert main(["--home", home, "--json", "status", "--period", "2025Q3"]) == 0
+    before = json.loads(capsys.readouterr().out)
+    assert main(["status", "--period", "2025Q3", "--home", home, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == before
+
+
+def test_bad_clock_is_a_usage_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("DXREPORT_NOW", "hôm nay")
+    assert main(["status", "--period", "2025Q3", "--home", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "DXREPORT_NOW" in err and "Traceback" not in err
+
+
+def test_missing_csv_is_a_usage_error(tmp_path, capsys):
+    assert (
+        main(["catalog", "add-units", str(tmp_path / "khong-co.csv"), "--home", str(tmp_path)]) == 2
+    )
+    assert "khong-co.csv" in capsys.readouterr().err

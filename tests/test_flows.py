@@ -50,6 +50,8 @@ def pdf_text(path: str) -> str:
 
 def test_demo_writes_one_final_report_per_quarter(demo_result, demo_home):
     assert [Path(p).parent.name for p in demo_result["reports"]] == DEMO_PERIODS
+    templates = sorted(Path(demo_result["templates"]).glob("2025Q4_*.xlsx"))
+    assert len(templates) == 31  # the units expected on 14/12/2025
     for path in demo_result["reports"]:
         assert Path(path).exists() and Path(path).read_bytes()[:5] == b"%PDF-"
         manifest = json.loads((Path(path).parent / "manifest.json").read_text(encoding="utf-8"))
