@@ -628,7 +628,9 @@ def _status(
         "corrected": [],
     }
     unexpected = 0
-    for code in sorted(expected_codes | set(found), key=key):
+    # files whose unit code is not in the catalogue are the intake's business (receipts), not the report's
+    known = {c for c in found if catalog.unit(c) is not None}
+    for code in sorted(expected_codes | known, key=key):
         r = found.get(code)
         unit = catalog.unit(code)
         name = unit.name if unit else code

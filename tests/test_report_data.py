@@ -285,3 +285,15 @@ def test_other_formats():
     assert fmt_date(date(2025, 3, 5)) == "05/03/2025"
     text, cut = truncate_text("một  hai\nba " * 50, 40)
     assert cut and len(text) <= 41 and "\n" not in text
+
+
+def test_unknown_unit_codes_stay_out_of_the_report(tmp_path, catalog):
+    from report_fixtures import at, create_db
+
+    path = tmp_path / "warehouse.duckdb"
+    db = create_db(path)
+    db.reject("PHAI_VAN", "2025Q2", at("2025-06-16"))  # a typo in Mã đơn vị: rejected at intake
+    db.con.close()
+    model = build_report_model(path, catalog, Period(2025, 2), date(2025, 6, 20))
+    assert "PHAI_VAN" not in {row.unit_code for row in model.status.rows}
+    assert model.status.unexpected == 0
