@@ -114,3 +114,25 @@ def test_missing_csv_is_a_usage_error(tmp_path, capsys):
         main(["catalog", "add-units", str(tmp_path / "khong-co.csv"), "--home", str(tmp_path)]) == 2
     )
     assert "khong-co.csv" in capsys.readouterr().err
+
+
+def test_status_judges_timeliness_on_the_first_accepted_version(
+    make_settings, catalog, tmp_path, capsys
+):
+    from tasks.settings import Settings
+
+    settings = make_settings(now="2025-09-16T08:00:00+07:00")
+    drop(settings, build_workbook(tmp_path / "v1.xlsx", unit_code="P_HAI_CHAU", period="2025Q3"))
+    run(settings, catalog)
+    late = Settings(home=settings.paths.home, now="2025-09-19T08:00:00+07:00")
+    drop(
+        late,
+        build_workbook(
+            tmp_path / "v2.xlsx", unit_code="P_HAI_CHAU", period="2025Q3", values={"TIN_BAI": 3}
+        ),
+    )
+    run(late, catalog)
+    assert main(["status", "--period", "2025Q3", "--home", str(settings.paths.home), "--json"]) == 0
+    row = next(u for u in json.loads(capsys.readouterr().out)["units"] if u["unit"] == "P_HAI_CHAU")
+    assert (row["status"], row["version"]) == ("on_time", 2)
+    assert row["received_at"].startswith("2025-09-19")

@@ -1,9 +1,10 @@
 -- Grain: one row per unit that sent anything for the period ($period).
--- Newest accepted version (if any) and the count of rejected arrivals.
+-- Newest accepted version (if any), the timeliness of the first accepted version (a correction sent
+-- later does not make an on-time unit late; same rule as the report), rejected arrivals.
 SELECT
     a.unit_code,
     max(s.version)                                              AS version,
-    arg_max(s.timeliness, s.version)                            AS timeliness,
+    arg_min(s.timeliness, s.version)                            AS timeliness,
     arg_max(s.received_at, s.version)                           AS received_at,
     count(*) FILTER (WHERE a.status = 'rejected')               AS rejected_arrivals,
     max(a.received_at) FILTER (WHERE a.status = 'rejected')     AS last_rejected_at,
