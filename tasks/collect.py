@@ -34,15 +34,14 @@ class InboxFile:
 
 
 def list_inbox(paths: WorkspacePaths) -> list[Path]:
-    """Regular files directly in inbox/, oldest first (modification time, then name).
+    """Every regular file directly in inbox/, oldest first (modification time, then name).
 
-    Names starting with '.' or ending in '.part'/'.tmp' are uploads still in progress: left alone.
+    Whatever its name (hidden, .tmp, no extension): after intake the inbox is empty and every file
+    has a receipt. Sub-folders and links are not files received and are left alone.
     """
     files = []
     for entry in os.scandir(paths.inbox):
         if not entry.is_file(follow_symlinks=False):
-            continue
-        if entry.name.startswith(".") or entry.name.endswith((".part", ".tmp")):
             continue
         files.append((entry.stat().st_mtime_ns, entry.name, Path(entry.path)))
     return [p for _, _, p in sorted(files)]

@@ -250,3 +250,15 @@ def test_second_writer_waits_for_the_first(make_settings):
         thread.join()
     with workspace_lock(settings):  # free again
         pass
+
+
+def test_every_file_gets_a_receipt_whatever_its_name(make_settings, catalog, tmp_path):
+    settings = make_settings()
+    for name in (".an.xlsx", "upload.tmp", "KHONG_DUOI", "bao cao (1).XLSX", "ảnh chụp.png"):
+        (settings.paths.inbox / name).write_bytes(name.encode() * 10)
+    result = run(settings, catalog)
+    assert sorted(r["file"] for r in result["receipts"]) == sorted(
+        [".an.xlsx", "upload.tmp", "KHONG_DUOI", "bao cao (1).XLSX", "ảnh chụp.png"]
+    )
+    assert all(r["status"] == "rejected" for r in result["receipts"])
+    assert list(settings.paths.inbox.iterdir()) == []
