@@ -14,15 +14,27 @@ What it rejects (SUBMISSION_FORMAT.md, "What the intake must reject"):
 - a corrupt zip (unreadable directory, CRC errors, truncated parts);
 - a zip bomb: declared uncompressed total over `settings.max_uncompressed_bytes`, or a ratio of
   uncompressed total to file size over `settings.max_compression_ratio`, or too many parts;
-- XML with a DTD or entity declarations (`<!DOCTYPE`, `<!ENTITY`) in any .xml/.rels part;
-- a worksheet whose used area would make the reader allocate an absurd grid (a single value in
-  XFD1048576 makes calamine allocate ~17 billion cells and abort the process).
+- XML with a DTD or entity declarations (`<!DOCTYPE`, `<!ENTITY`) in any XML part (whatever the
+  part is called: a part counts as XML by its name or by its first bytes);
+- a worksheet the intake reads (one of the four contract sheets, matched by normalised name; a part
+  whose sheet name cannot be told counts too) whose used area would make the reader allocate an
+  absurd grid (a single value in XFD1048576 makes calamine allocate ~17 billion cells and abort the
+  process). Worksheets are recognised by content (`<sheetData>`), not by their path; formatted but
+  empty cells (`<c r=".." s="1"/>` or `<c ..></c>`, no value) do not count, as for the reader.
+  Extra sheets (and the hidden "Danh mục") are never read, so they are not checked.
+
+`scan_file` returns the same findings plus what the reader (python-calamine) does not report and
+the intake needs: per worksheet, the cells holding an error value (`#DIV/0!`, `#REF!`, ...; calamine
+returns them as empty strings) and the cells carrying an external hyperlink (its target).
 """
 
 from __future__ import annotations
 
 import codecs
+import html
+import posixpath
 import re
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -30,7 +42,13 @@ from pathlib import Path, PurePosixPath
 
 from tasks.rules import message
 from tasks.settings import Settings
-from tasks.submission import Message
+from tasks.submission import (
+    SHEET_ACTIVITIES,
+    SHEET_ELEMENTS,
+    SHEET_INFO,
+    SHEET_NARRATIVE,
+    Message,
+)
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -38,6 +56,8 @@ MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlam")
 MAX_ZIP_ENTRIES = 10_000
 MAX_SHEET_CELLS = 2_000_000  # rows x columns of a worksheet's used area
 CHUNK = 256 * 1024
+MAX_LINKS = 10_000  # hyperlinks remembered per sheet
+READ_SHEETS = (SHEET_INFO, SHEET_ELEMENTS, SHEET_ACTIVITIES, SHEET_NARRATIVE)  # what parse reads
 
 SPREADSHEET_MAIN_TYPES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
@@ -46,9 +66,15 @@ SPREADSHEET_MAIN_TYPES = {
 ODS_MIMETYPES = (b"application/vnd.oasis.opendocument.spreadsheet",)
 
 _DTD_RE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_TAG_RE = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*?)(/?)>")
+# the tags of a worksheet that place cells, carry their value, or link them
+_TAG_RE = re.compile(
+    r"<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c|v|is|sheetData|hyperlink)(?=[\s/>])([^>]*?)(/?)>"
+)
+_T_ATTR_RE = re.compile(r"""\bt\s*=\s*(["'])([^"']*)\1""")
+_REF_RANGE_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?$")
 _R_ATTR_RE = re.compile(r"""\br\s*=\s*(["'])([^"']*)\1""")
-_CELL_REF_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+# any length: a reference past XFD1048576 (r="A99999999") must count as far away, not as "no r"
+_CELL_REF_RE = re.compile(r"^\$?([A-Za-z]+)\$?([0-9]+)$")
 _CT_RE = re.compile(r"""ContentType\s*=\s*(["'])([^"']*)\1""")
 _SHEET_RE = re.compile(r"<(?:\w+:)?sheet\b([^>]*)>")
 _ATTR_RE = re.compile(r"""([\w:]+)\s*=\s*(["'])([^"']*)\2""")
@@ -69,6 +95,11 @@ class _SheetArea:
     seen: bool = False
     cur_row: int = 0  # position of the last row / cell seen while streaming
     cur_col: int = 0
+    is_sheet: bool = False  # a <sheetData> was seen: this part is a worksheet
+    pending: tuple[int, int] | None = None  # an open <c> whose value is not seen yet
+    pending_error: bool = False  # ... and whose type is t="e"
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> "#REF!"
+    links: list[tuple[str, str]] = field(default_factory=list)  # (ref or range, r:id)
 
     def add(self, row: int, col: int) -> None:
         if not self.seen:
@@ -95,6 +126,39 @@ class _ScanState:
     areas: dict[str, _SheetArea] = field(default_factory=dict)
 
 
+@dataclass
+class SheetFacts:
+    """What the reader does not tell about a worksheet: error cells and hyperlinks (1-based)."""
+
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> "#DIV/0!"
+    links: list[tuple[int, int, int, int, str]] = field(default_factory=list)  # r1, c1, r2, c2, url
+
+    def link_at(self, row: int, col: int) -> str | None:
+        for r1, c1, r2, c2, url in self.links:
+            if r1 <= row <= r2 and c1 <= col <= c2:
+                return url
+        return None
+
+
+@dataclass
+class FileScan:
+    """The file-level findings (`messages`, all errors) and, for a readable file, `sheets`: the
+    facts of each worksheet by its name as written in the workbook."""
+
+    messages: list[Message] = field(default_factory=list)
+    sheets: dict[str, SheetFacts] = field(default_factory=dict)
+
+
+def norm_name(text: object) -> str:
+    """NFC, case-folded, whitespace collapsed: how sheet names, labels and headers are compared."""
+    if text is None:
+        return ""
+    return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
+
+
+_READ_NORMS = frozenset(norm_name(n) for n in READ_SHEETS)
+
+
 def col_letter(col: int) -> str:
     """1 -> A, 27 -> AA."""
     out = ""
@@ -117,15 +181,20 @@ def _mib(n: float) -> str:
 
 def check_file(path: Path, file_name: str, settings: Settings) -> list[Message]:
     """All file-level findings for `path` (empty when it is a safe .xlsx). Never raises on bad input."""
+    return scan_file(path, file_name, settings).messages
+
+
+def scan_file(path: Path, file_name: str, settings: Settings) -> FileScan:
+    """The file-level findings and, when there are none, the worksheets' facts. Never raises on bad
+    input."""
     try:
-        _check(Path(path), file_name or "", settings)
+        return FileScan(sheets=_check(Path(path), file_name or "", settings))
     except _Reject as rejected:
-        return [rejected.msg]
-    return []
+        return FileScan(messages=[rejected.msg])
 
 
 # --- the checks, in order ----------------------------------------------------------------------
-def _check(path: Path, file_name: str, settings: Settings) -> None:
+def _check(path: Path, file_name: str, settings: Settings) -> dict[str, SheetFacts]:
     size = path.stat().st_size
     if size > settings.max_file_bytes:
         raise _Reject(
@@ -134,7 +203,7 @@ def _check(path: Path, file_name: str, settings: Settings) -> None:
     with path.open("rb") as fh:
         head = fh.read(8)
     if head.startswith(OLE_MAGIC):
-        _check_ole(path)
+        _check_ole(path, file_name)
     if not head.startswith(ZIP_MAGICS):
         raise _Reject(message("FILE_NOT_XLSX", file_name=file_name))
     try:
@@ -155,16 +224,21 @@ def _check(path: Path, file_name: str, settings: Settings) -> None:
         state = _ScanState()
         _scan_parts(zf, infos, file_name, state)
         _check_content_types(zf, file_name)
-        _check_sheet_areas(zf, state)
+        names = _sheet_names_by_part(zf)
+        _check_sheet_areas(state, names)
+        return _sheet_facts(zf, state, names)
 
 
-def _check_ole(path: Path) -> None:
-    """An OLE compound file: an encrypted OOXML package, or an old .xls (or another Office file)."""
+def _check_ole(path: Path, file_name: str) -> None:
+    """An OLE compound file: an encrypted OOXML package, an old .xls, or another (older) Office file
+    such as a Word .doc: not a workbook at all."""
     data = path.read_bytes()
     names = ("EncryptedPackage", "EncryptionInfo")
     if any(name.encode("utf-16-le") in data for name in names):
         raise _Reject(message("FILE_ENCRYPTED"))
-    raise _Reject(message("FILE_FORMAT_XLS"))
+    if any(name.encode("utf-16-le") in data for name in ("Workbook", "Book")):
+        raise _Reject(message("FILE_FORMAT_XLS"))
+    raise _Reject(message("FILE_NOT_XLSX", file_name=file_name))
 
 
 def _check_bomb(infos: list[zipfile.ZipInfo], size: int, settings: Settings) -> None:
@@ -212,18 +286,19 @@ def _scan_parts(
     zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], file_name: str, state: _ScanState
 ) -> None:
     """Decompress every part once (bounded by its declared size; zipfile checks the CRC), rejecting
-    DTDs/entities in XML parts and measuring the used area of every worksheet."""
+    DTDs/entities in XML parts and measuring the used area of every worksheet (any XML part with a
+    <sheetData>, wherever it lives: the reader finds sheets through relationships, not paths)."""
     for info in infos:
         if info.is_dir():
             continue
         lower = info.filename.lower()
-        is_xml = lower.endswith((".xml", ".rels"))
-        is_sheet = is_xml and lower.startswith("xl/worksheets/") and lower.count("/") == 2
-        area = _SheetArea() if is_sheet else None
+        named_xml = lower.endswith((".xml", ".rels", ".vml"))
+        area = _SheetArea()
         try:
             with zf.open(info) as fh:
-                if is_xml:
-                    _scan_xml(fh, area)
+                first = fh.read(CHUNK)
+                if named_xml or _looks_like_xml(first):
+                    _scan_xml(fh, area, first)
                 else:
                     while fh.read(CHUNK):
                         pass
@@ -241,12 +316,22 @@ def _scan_parts(
             RuntimeError,
         ):
             raise _Reject(message("FILE_CORRUPT", file_name=file_name)) from None
-        if area is not None:
+        if area.is_sheet:
             state.areas[info.filename] = area
 
 
 class _DtdFound(Exception):
     pass
+
+
+def _looks_like_xml(first: bytes) -> bool:
+    """A part that starts (after a BOM and blanks) with '<', in UTF-8/16/32."""
+    for bom in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF8):
+        if first.startswith(bom):
+            return True
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, b"<\x00", b"\x00<")):
+        return True
+    return first.lstrip(b" \t\r\n").startswith(b"<")
 
 
 def _decoder_for(first: bytes):
@@ -261,11 +346,14 @@ def _decoder_for(first: bytes):
     return codecs.getincrementaldecoder("utf-8")(errors="replace")
 
 
-def _scan_xml(fh, area: _SheetArea | None) -> None:
+def _scan_xml(fh, area: _SheetArea, first: bytes | None = None) -> None:
     decoder = None
     carry = ""
     while True:
-        chunk = fh.read(CHUNK)
+        if first is not None:
+            chunk, first = first, None
+        else:
+            chunk = fh.read(CHUNK)
         if decoder is None:
             decoder = _decoder_for(chunk[:4])
         text = carry + decoder.decode(chunk, final=not chunk)
@@ -281,29 +369,59 @@ def _scan_xml(fh, area: _SheetArea | None) -> None:
             body, carry = text, ""
         if _DTD_RE.search(body):
             raise _DtdFound
-        if area is not None:
-            _measure(body, area)
+        _measure(body, area)
         if not chunk:
             return
 
 
 def _measure(text: str, area: _SheetArea) -> None:
-    """Track the rows and columns of cells with content, as the reader will place them: by their
-    `r` reference, or (without one) right after the previous row/cell."""
+    """Track the rows and columns of cells with a value, as the reader will place them: by their
+    `r` reference, or (without one) right after the previous row/cell. A cell counts once its <v>
+    or <is> is seen: `<c r="A1" s="1"/>` and `<c r="A1" s="1"></c>` are formatted but empty. Also
+    remember error cells (t="e": their <v> text) and <hyperlink> elements."""
     for m in _TAG_RE.finditer(text):
-        ref = _R_ATTR_RE.search(m.group(2))
+        closing, tag, attrs, self_closing = m.group(1), m.group(2), m.group(3), m.group(4)
+        if tag == "sheetData":
+            area.is_sheet = True
+            continue
+        if closing:
+            if tag == "c":
+                area.pending = None
+            continue
+        if tag in ("v", "is"):
+            if area.pending is not None:
+                area.add(*area.pending)
+                if tag == "v" and area.pending_error:
+                    end = text.find("<", m.end())
+                    raw = text[m.end() : end if end != -1 else len(text)]
+                    area.errors[area.pending] = html.unescape(raw).strip()[:32]
+                area.pending = None
+            continue
+        if tag == "hyperlink":
+            if not area.is_sheet or len(area.links) >= MAX_LINKS:
+                continue
+            found = {k.split(":")[-1]: v for k, _, v in _ATTR_RE.findall(attrs)}
+            if found.get("ref") and found.get("id"):
+                area.links.append((found["ref"].strip(), found["id"]))
+            continue
+        ref = _R_ATTR_RE.search(attrs)
         value = ref.group(2).strip() if ref else ""
-        if m.group(1) == "row":
-            area.cur_row = int(value) if value.isdigit() else area.cur_row + 1
+        if tag == "row":
+            area.cur_row = int(value) if value.isdigit() and value.isascii() else area.cur_row + 1
             area.cur_col = 0
+            area.pending = None
             continue
         cell = _CELL_REF_RE.match(value) if value else None
         if cell:
             area.cur_row, area.cur_col = int(cell.group(2)), _col_number(cell.group(1))
         else:
             area.cur_col += 1
-        if m.group(3) != "/":  # a self-closing cell is formatted but empty
-            area.add(max(area.cur_row, 1), area.cur_col)
+        if self_closing:
+            area.pending = None  # formatted but empty
+            continue
+        kind = _T_ATTR_RE.search(attrs)
+        area.pending = (max(area.cur_row, 1), area.cur_col)
+        area.pending_error = bool(kind and kind.group(2).strip() == "e")
 
 
 def _read_text(zf: zipfile.ZipFile, name: str, limit: int = 8 * 1024 * 1024) -> str | None:
@@ -337,37 +455,85 @@ def _sheet_names_by_part(zf: zipfile.ZipFile) -> dict[str, str]:
         rels = _read_text(zf, "xl/_rels/workbook.xml.rels") or ""
     except Exception:
         return {}
-    targets = {}
-    for m in _REL_RE.finditer(rels):
-        attrs = {k.split(":")[-1]: v for k, _, v in _ATTR_RE.findall(m.group(1))}
-        if "Id" in attrs and "Target" in attrs:
-            target = attrs["Target"].lstrip("/")
-            if not target.lower().startswith("xl/"):
-                target = "xl/" + target
-            targets[attrs["Id"]] = target.lower()
+    targets = {
+        rid: _resolve("xl/workbook.xml", target).lower() for rid, (target, _) in _rels(rels).items()
+    }
     names = {}
     for m in _SHEET_RE.finditer(workbook):
         attrs = dict((k, v) for k, _, v in _ATTR_RE.findall(m.group(1)))
         rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
         if rid in targets and "name" in attrs:
-            names[targets[rid]] = _unescape(attrs["name"])
+            names[targets[rid]] = html.unescape(attrs["name"])
     return names
 
 
-def _unescape(text: str) -> str:
-    return (
-        text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
+def _rels(text: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (target, target mode) of a .rels part (regex: already scanned, no DTD)."""
+    out = {}
+    for m in _REL_RE.finditer(text):
+        attrs = {k.split(":")[-1]: v for k, _, v in _ATTR_RE.findall(m.group(1))}
+        if "Id" in attrs and "Target" in attrs:
+            out[attrs["Id"]] = (html.unescape(attrs["Target"]), attrs.get("TargetMode", ""))
+    return out
 
 
-def _check_sheet_areas(zf: zipfile.ZipFile, state: _ScanState) -> None:
-    too_big = [(part, area) for part, area in state.areas.items() if area.cells > MAX_SHEET_CELLS]
+def _resolve(source: str, target: str) -> str:
+    """A relationship target as a part name: absolute ("/xl/x.xml") or relative to `source`'s folder."""
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+
+
+def _read_sheets(state: _ScanState, names: dict[str, str]) -> list[tuple[str, _SheetArea]]:
+    """The worksheets the intake reads: a contract sheet's name, or a name that cannot be told."""
+    out = []
+    for part, area in state.areas.items():
+        name = names.get(part.lower())
+        if name is None or norm_name(name) in _READ_NORMS:
+            out.append((part, area))
+    return out
+
+
+def _contract_name(name: str) -> str:
+    """The contract's spelling of a sheet name found by normalised comparison."""
+    return next((n for n in READ_SHEETS if norm_name(n) == norm_name(name)), name)
+
+
+def _check_sheet_areas(state: _ScanState, names: dict[str, str]) -> None:
+    too_big = [
+        (part, area) for part, area in _read_sheets(state, names) if area.cells > MAX_SHEET_CELLS
+    ]
     if not too_big:
         return
     part, area = too_big[0]
-    name = _sheet_names_by_part(zf).get(part.lower(), part)
+    name = _contract_name(names.get(part.lower(), part))
     raise _Reject(message("FILE_SHEET_TOO_LARGE", sheet=name, last_cell=area.last_cell))
+
+
+def _sheet_facts(
+    zf: zipfile.ZipFile, state: _ScanState, names: dict[str, str]
+) -> dict[str, SheetFacts]:
+    """Error cells and external hyperlinks of the worksheets the intake reads, by sheet name."""
+    out = {}
+    for part, area in _read_sheets(state, names):
+        name = names.get(part.lower())
+        if name is None:
+            continue
+        facts = SheetFacts(errors=dict(area.errors))
+        if area.links:
+            folder, base = posixpath.split(part)
+            try:
+                rels = _rels(_read_text(zf, posixpath.join(folder, "_rels", base + ".rels")) or "")
+            except Exception:  # noqa: BLE001 - links are a convenience; never fail the file here
+                rels = {}
+            for ref, rid in area.links:
+                target, mode = rels.get(rid, ("", ""))
+                span = _REF_RANGE_RE.match(ref)
+                if not target or mode.lower() != "external" or not span:
+                    continue
+                c1, r1 = _col_number(span.group(1)), int(span.group(2))
+                c2 = _col_number(span.group(3)) if span.group(3) else c1
+                r2 = int(span.group(4)) if span.group(4) else r1
+                facts.links.append((r1, c1, r2, c2, target.strip()))
+        out[name] = facts
+    return out

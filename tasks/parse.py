@@ -6,6 +6,11 @@ name after NFC normalisation, case-folding and whitespace trimming (any order; e
 hidden "Danh mục" ignored). Values are kept as read (`raw`) next to the typed value; whether a value
 is acceptable is decided by tasks/validate.py, except the structure (missing sheet or column), which
 is reported here. Any unexpected failure while reading becomes a FILE_UNREADABLE message.
+
+Two things calamine does not tell come from the file scan (tasks/file_checks.py): a cell holding an
+error value (`#DIV/0!`, `#REF!`, ...) reads as its error text, never as a blank (so a value column
+with one is an error, not "not reported"); and an evidence cell whose text is no web address but
+which carries a hyperlink reads as the hyperlink's target. A boolean (TRUE/FALSE) is not a number.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
-from tasks.file_checks import check_file, col_letter
+from tasks.file_checks import FileScan, SheetFacts, col_letter, norm_name, scan_file
 from tasks.periods import Period
 from tasks.rules import message
 from tasks.settings import Settings
@@ -46,11 +51,7 @@ _ACT_FIELDS = ("stt", "date", "type", "channel", "title", "quantity", "reach", "
 
 
 # --- text helpers (shared with tasks/validate.py) -------------------------------------------------
-def norm(text: object) -> str:
-    """NFC, case-folded, whitespace collapsed: how sheet names, labels and headers are compared."""
-    if text is None:
-        return ""
-    return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
+norm = norm_name  # NFC, case-folded, whitespace collapsed: how names, labels, headers are compared
 
 
 def norm_label(text: object) -> str:
@@ -179,8 +180,15 @@ def read_date(value: object) -> date | None:
         return None
 
 
+def read_cell_number(value: object) -> tuple[float | None, bool]:
+    """`read_number` for a value cell of the contract: a boolean (TRUE/FALSE) is not a number."""
+    if isinstance(value, bool):
+        return None, False
+    return read_number(value)
+
+
 def read_int(value: object) -> int | None:
-    number, _ = read_number(value)
+    number, _ = read_cell_number(value)
     if number is None or not float(number).is_integer():
         return None
     return int(number)
@@ -190,13 +198,13 @@ def read_int(value: object) -> int | None:
 def read_submission(path: Path, file_name: str, key: str, settings: Settings) -> Submission:
     """Check and read one workbook. Problems become messages; the result is always a Submission."""
     sub = Submission(file_name=file_name, key=key)
-    problems = check_file(Path(path), file_name, settings)
-    if problems:
-        sub.messages.extend(problems)
+    scan = scan_file(Path(path), file_name, settings)
+    if scan.messages:
+        sub.messages.extend(scan.messages)
         sub.readable = False
         return sub
     try:
-        _read_workbook(Path(path), sub)
+        _read_workbook(Path(path), sub, scan)
     except Exception as exc:  # noqa: BLE001 - any failure of the reader is the file's problem
         log.warning("could not read %s (%s): %r", file_name, key, exc)
         return Submission(
@@ -208,7 +216,7 @@ def read_submission(path: Path, file_name: str, key: str, settings: Settings) ->
     return sub
 
 
-def _read_workbook(path: Path, sub: Submission) -> None:
+def _read_workbook(path: Path, sub: Submission, scan: FileScan | None = None) -> None:
     from python_calamine import CalamineWorkbook  # noqa: PLC0415 - keep imports of the flow cheap
 
     workbook = CalamineWorkbook.from_path(str(path))
@@ -218,13 +226,16 @@ def _read_workbook(path: Path, sub: Submission) -> None:
         for name in names:
             by_norm.setdefault(norm(name), name)
         grids: dict[str, list[list]] = {}
+        facts: dict[str, SheetFacts] = {}
         for canonical in REQUIRED_SHEETS:
             actual = by_norm.get(norm(canonical))
             if actual is None:
                 found = ", ".join(f'"{n}"' for n in names) or "-"
                 sub.messages.append(message("SHEET_MISSING", sheet=canonical, found=found))
                 continue
-            grids[canonical] = workbook.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+            grid = workbook.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+            facts[canonical] = (scan.sheets.get(actual) if scan else None) or SheetFacts()
+            grids[canonical] = _with_errors(grid, facts[canonical])
     finally:
         workbook.close()
 
@@ -233,9 +244,24 @@ def _read_workbook(path: Path, sub: Submission) -> None:
     if SHEET_ELEMENTS in grids:
         _read_elements(grids[SHEET_ELEMENTS], sub)
     if SHEET_ACTIVITIES in grids:
-        _read_activities(grids[SHEET_ACTIVITIES], sub)
+        _read_activities(grids[SHEET_ACTIVITIES], sub, facts[SHEET_ACTIVITIES])
     if SHEET_NARRATIVE in grids:
         _read_narrative(grids[SHEET_NARRATIVE], sub)
+
+
+def _with_errors(grid: list[list], facts: SheetFacts) -> list[list]:
+    """Put each error cell's text ("#DIV/0!") where calamine left an empty string."""
+    for (row, col), text in facts.errors.items():
+        if row < 1 or col < 1 or not text:
+            continue
+        while len(grid) < row:
+            grid.append([])
+        line = grid[row - 1]
+        if len(line) < col:
+            line.extend([""] * (col - len(line)))
+        if is_blank(line[col - 1]):
+            line[col - 1] = text
+    return grid
 
 
 def _cell(row: list, index: int) -> object:
@@ -308,7 +334,7 @@ def _read_elements(grid: list[list], sub: Submission) -> None:
         raw = _raw(_cell(row, _EL_VALUE))
         if not code and is_blank(raw):
             continue  # empty, or a heading / note line without a code and a value
-        value, was_text = read_number(raw)
+        value, was_text = read_cell_number(raw)
         sub.values.append(
             ElementValue(
                 row=index,
@@ -321,7 +347,20 @@ def _read_elements(grid: list[list], sub: Submission) -> None:
         )
 
 
-def _read_activities(grid: list[list], sub: Submission) -> None:
+_WEB_URL = re.compile(r"^\s*https?://", re.IGNORECASE)
+
+
+def _evidence(value: object, row: int, facts: SheetFacts | None) -> object:
+    """The evidence cell: its text, or the target of its hyperlink when the text is no web address
+    (a link inserted over a caption such as "Xem bài")."""
+    text = cell_text(value)
+    if _WEB_URL.match(text) or facts is None:
+        return value
+    target = facts.link_at(row, _ACT_FIELDS.index("url") + 1)
+    return target if target else value
+
+
+def _read_activities(grid: list[list], sub: Submission, facts: SheetFacts | None = None) -> None:
     if all(is_blank(v) for row in grid for v in row):
         return  # an entirely empty sheet: zero activities
     if not _header_ok(grid, SHEET_ACTIVITIES, ACTIVITY_COLUMNS, sub):
@@ -332,6 +371,7 @@ def _read_activities(grid: list[list], sub: Submission) -> None:
         )
         if all(is_blank(v) for k, v in cells.items() if k != "stt"):
             continue  # empty (perhaps pre-numbered) row
+        cells["url"] = _evidence(cells["url"], index, facts)
         sub.activities.append(
             Activity(
                 row=index,
@@ -339,9 +379,9 @@ def _read_activities(grid: list[list], sub: Submission) -> None:
                 activity_type=cell_text(cells["type"]) or None,
                 channel=cell_text(cells["channel"]) or None,
                 title=cell_text(cells["title"]) or None,
-                quantity=read_number(cells["quantity"])[0],
-                reach=read_number(cells["reach"])[0],
-                cost=read_number(cells["cost"])[0],
+                quantity=read_cell_number(cells["quantity"])[0],
+                reach=read_cell_number(cells["reach"])[0],
+                cost=read_cell_number(cells["cost"])[0],
                 evidence_url=cell_text(cells["url"]) or None,
                 raw={
                     column: _raw(cells[f])

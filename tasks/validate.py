@@ -117,8 +117,17 @@ def _check_header(state: _State, catalog: Catalog, now: datetime, locked: frozen
     def add(code: str, key: str, **params) -> None:
         cell = header.cells.get(key)
         label = INFO_LABELS[key]
-        at_vi = f"ô {cell}" if cell else f'không tìm thấy nhãn "{label}" ở cột A'
-        at_en = f"cell {cell}" if cell else f'label "{label}" not found in column A'
+        where_vi, where_en = f'trang "{SHEET_INFO}"', f'sheet "{SHEET_INFO}"'
+        at_vi = (
+            f"{where_vi}, ô {cell}"
+            if cell
+            else f'{where_vi}: không tìm thấy nhãn "{label}" ở cột A'
+        )
+        at_en = (
+            f"{where_en}, cell {cell}"
+            if cell
+            else f'{where_en}: label "{label}" not found in column A'
+        )
         sub.messages.append(message(code, cell=cell, at_vi=at_vi, at_en=at_en, **params))
 
     def raw_text(key: str) -> str:

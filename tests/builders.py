@@ -148,6 +148,8 @@ def build_workbook(
     element_header: list[str] | None = None,
     activity_header: list[str] | None = None,
     sheet_names: Mapping[str, str] | None = None,
+    info_rows: list[list] | None = None,
+    narrative_rows: list[list] | None = None,
 ) -> Path:
     """Write a submission workbook and return its path. See the module doc for the defaults.
 
@@ -159,6 +161,8 @@ def build_workbook(
     header_overrides: label (e.g. "Email") -> value; OMIT drops the label row.
     nfd: write sheet names, labels and headers in Unicode NFD (as typed on macOS).
     sheet_names: canonical sheet name -> the name to write (e.g. " thông TIN ").
+    info_rows / narrative_rows: the rows of "Thông tin" / "Thuyết minh" written verbatim instead of
+        the generated ones (labels in any order, blank rows between, odd spellings).
     """
     path = Path(path)
     cat = catalog()
@@ -199,14 +203,19 @@ def build_workbook(
         "template_version": template_version,
     }
     overrides = dict(header_overrides or {})
-    for key, label in INFO_LABELS.items():
+    for row in info_rows or []:
+        ws.append(list(row))
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, (date, datetime)):
+                cell.number_format = DATE_FORMAT
+    for key, label in INFO_LABELS.items() if info_rows is None else ():
         value = overrides.pop(label, header_values[key])
         if value is OMIT:
             continue
         ws.append([_nfd(label, nfd), value])
         if isinstance(value, (date, datetime)):
             ws.cell(row=ws.max_row, column=2).number_format = DATE_FORMAT
-    for label, value in overrides.items():  # labels that are not in the contract
+    for label, value in overrides.items() if info_rows is None else ():  # not in the contract
         if value is not OMIT:
             ws.append([_nfd(label, nfd), value])
 
@@ -241,14 +250,16 @@ def build_workbook(
         ws.append(
             [None if by_label.get(c, None) is OMIT else by_label.get(c) for c in ACTIVITY_COLUMNS]
         )
-        cell = ws.cell(row=ws.max_row, column=2)
+        cell = ws.cell(row=number + 1, column=2)  # not ws.max_row: O(rows) per call
         if isinstance(cell.value, (date, datetime)):
             cell.number_format = DATE_FORMAT
 
     # --- Thuyết minh
     ws = wb.create_sheet(_nfd((sheet_names or {}).get(SHEET_NARRATIVE, SHEET_NARRATIVE), nfd))
     sheets[SHEET_NARRATIVE] = ws
-    for key, label in NARRATIVE_LABELS.items():
+    for row in narrative_rows or []:
+        ws.append(list(row))
+    for key, label in NARRATIVE_LABELS.items() if narrative_rows is None else ():
         text = narrative_values.get(key, "")
         if text is OMIT:
             continue
@@ -335,14 +346,22 @@ def set_formula_cell(
 
 
 def add_formatted_empty_cells(
-    path: Path, sheet_name: str, first_row: int, last_row: int, columns: str = "ABCDEFGHI"
+    path: Path,
+    sheet_name: str,
+    first_row: int,
+    last_row: int,
+    columns: str | Iterable[str] = "ABCDEFGHI",
+    *,
+    open_close: bool = False,
 ) -> Path:
-    """Append styled but empty cells (e.g. borders down to row 200), as Excel writes them."""
+    """Append styled but empty cells (e.g. borders down to row 200), as Excel writes them
+    (`<c r="A5" s="0"/>`; with `open_close`, as some tools write them: `<c r="A5" s="0"></c>`)."""
     parts = _read_parts(path)
     part = sheet_part(path, sheet_name)
     xml = parts[part].decode()
+    empty = '<c r="{ref}" s="0"></c>' if open_close else '<c r="{ref}" s="0"/>'
     rows = "".join(
-        f'<row r="{r}">' + "".join(f'<c r="{c}{r}" s="0"/>' for c in columns) + "</row>"
+        f'<row r="{r}">' + "".join(empty.format(ref=f"{c}{r}") for c in columns) + "</row>"
         for r in range(first_row, last_row + 1)
     )
     xml = xml.replace("</sheetData>", rows + "</sheetData>").replace(
@@ -392,9 +411,15 @@ def _cfb(stream_names: list[str]) -> bytes:
     return bytes(header) + fat_bytes + directory
 
 
-def write_xls_bytes(path: Path) -> Path:
+def write_xls_bytes(path: Path, extra_streams: Iterable[str] = ()) -> Path:
     """An old-format .xls lookalike: an OLE compound file with a 'Workbook' stream."""
-    Path(path).write_bytes(_cfb(["Workbook", "\x05SummaryInformation"]))
+    Path(path).write_bytes(_cfb(["Workbook", "\x05SummaryInformation", *extra_streams]))
+    return Path(path)
+
+
+def write_doc_bytes(path: Path) -> Path:
+    """An old Word .doc lookalike (an OLE compound file with a 'WordDocument' stream): no workbook."""
+    Path(path).write_bytes(_cfb(["WordDocument", "1Table", "\x05SummaryInformation"]))
     return Path(path)
 
 
@@ -405,10 +430,10 @@ def write_encrypted_like(path: Path) -> Path:
     return Path(path)
 
 
-def write_corrupt_zip(path: Path, mode: str = "truncated") -> Path:
+def write_corrupt_zip(path: Path, mode: str = "truncated", **build) -> Path:
     """A damaged .xlsx: `truncated` (upload cut in half) or `crc` (a part's bytes altered)."""
     path = Path(path)
-    build_workbook(path)
+    build_workbook(path, **build)
     data = bytearray(path.read_bytes())
     if mode == "truncated":
         path.write_bytes(bytes(data[: len(data) // 2]))
@@ -425,10 +450,10 @@ def write_corrupt_zip(path: Path, mode: str = "truncated") -> Path:
     return path
 
 
-def write_zip_bomb(path: Path, uncompressed_mib: int = 110) -> Path:
+def write_zip_bomb(path: Path, uncompressed_mib: int = 110, **build) -> Path:
     """Small on disk, huge inflated: a workbook plus a part of `uncompressed_mib` MiB of zeros."""
     path = Path(path)
-    build_workbook(path)
+    build_workbook(path, **build)
     parts = _read_parts(path)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for name, blob in parts.items():
@@ -440,15 +465,15 @@ def write_zip_bomb(path: Path, uncompressed_mib: int = 110) -> Path:
     return path
 
 
-def write_ratio_bomb(path: Path) -> Path:
+def write_ratio_bomb(path: Path, **build) -> Path:
     """Under the size limit but far over the ratio limit (5 MiB of zeros compress ~1000:1)."""
-    return write_zip_bomb(path, uncompressed_mib=5)
+    return write_zip_bomb(path, uncompressed_mib=5, **build)
 
 
-def write_xlsx_with_dtd(path: Path, part: str = "xl/workbook.xml") -> Path:
+def write_xlsx_with_dtd(path: Path, part: str = "xl/workbook.xml", **build) -> Path:
     """A workbook whose `part` declares a DTD with an external entity (XXE)."""
     path = Path(path)
-    build_workbook(path)
+    build_workbook(path, **build)
     parts = _read_parts(path)
     xml = parts[part].decode()
     doctype = '<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
@@ -461,10 +486,10 @@ def write_xlsx_with_dtd(path: Path, part: str = "xl/workbook.xml") -> Path:
     return _write_parts(path, parts)
 
 
-def write_xlsm(path: Path, *, content_type: bool = True, vba_part: bool = True) -> Path:
+def write_xlsm(path: Path, *, content_type: bool = True, vba_part: bool = True, **build) -> Path:
     """A macro-enabled workbook: a vbaProject.bin part and/or the macroEnabled main content type."""
     path = Path(path)
-    build_workbook(path)
+    build_workbook(path, **build)
     parts = _read_parts(path)
     if vba_part:
         parts["xl/vbaProject.bin"] = b"\xd0\xcf\x11\xe0 fake vba project"
@@ -478,7 +503,7 @@ def write_xlsm(path: Path, *, content_type: bool = True, vba_part: bool = True) 
     return _write_parts(path, parts)
 
 
-def write_ods(path: Path) -> Path:
+def write_ods(path: Path, note: str = "") -> Path:
     """An OpenDocument spreadsheet lookalike: a zip whose first, stored part is the mimetype."""
     path = Path(path)
     with zipfile.ZipFile(path, "w") as zf:
@@ -489,7 +514,8 @@ def write_ods(path: Path) -> Path:
         )
         zf.writestr(
             "content.xml",
-            '<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>',
+            '<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>'
+            + (f"<!-- {note} -->" if note else ""),
             compress_type=zipfile.ZIP_DEFLATED,
         )
         zf.writestr(
@@ -500,20 +526,22 @@ def write_ods(path: Path) -> Path:
     return path
 
 
-def write_far_cell(path: Path, ref: str = "XFD1048576") -> Path:
+def write_far_cell(
+    path: Path, ref: str = "XFD1048576", sheet: str = SHEET_ACTIVITIES, **build
+) -> Path:
     """A valid workbook with one stray value far away (would make the reader allocate a huge grid)."""
     path = Path(path)
-    build_workbook(path)
+    build_workbook(path, **build)
     wb = openpyxl.load_workbook(io.BytesIO(path.read_bytes()))  # any file name
-    wb[SHEET_ACTIVITIES][ref] = "x"
+    wb[sheet][ref] = "x"
     wb.save(path)
     return path
 
 
-def write_zip_encrypted_entry(path: Path) -> Path:
+def write_zip_encrypted_entry(path: Path, **build) -> Path:
     """A workbook whose zip entries carry the 'encrypted' flag (zip-level password protection)."""
     path = Path(path)
-    build_workbook(path)
+    build_workbook(path, **build)
     data = bytearray(path.read_bytes())
     for signature, flag_offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
         start = 0
@@ -521,4 +549,195 @@ def write_zip_encrypted_entry(path: Path) -> Path:
             data[at + flag_offset] |= 0x01
             start = at + 4
     path.write_bytes(bytes(data))
+    return path
+
+
+# --- workbooks as other tools save them ----------------------------------------------------------
+_INLINE_RE = re.compile(
+    r'<c ([^>]*?)t="inlineStr"([^>]*)><is><t(?: [^>]*)?>(.*?)</t></is></c>', re.S
+)
+_SST_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+
+
+def to_shared_strings(path: Path) -> Path:
+    """Rewrite every inline string (what openpyxl writes) as a shared string, the way Excel and
+    LibreOffice save text: an `xl/sharedStrings.xml` part and `t="s"` cells."""
+    path = Path(path)
+    parts = _read_parts(path)
+    strings: list[str] = []
+    index: dict[str, int] = {}
+
+    def shared(m: re.Match) -> str:
+        text = m.group(3)
+        if text not in index:
+            index[text] = len(strings)
+            strings.append(text)
+        return f'<c {m.group(1)}t="s"{m.group(2)}><v>{index[text]}</v></c>'
+
+    for name in list(parts):
+        if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            parts[name] = _INLINE_RE.sub(shared, parts[name].decode()).encode()
+    items = "".join(f'<si><t xml:space="preserve">{s}</t></si>' for s in strings)
+    parts["xl/sharedStrings.xml"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>'
+    ).encode()
+    ct = parts["[Content_Types].xml"].decode()
+    ct = ct.replace(
+        "</Types>",
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_SST_CT}"/></Types>',
+    )
+    parts["[Content_Types].xml"] = ct.encode()
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    rels = rels.replace(
+        "</Relationships>",
+        f'<Relationship Id="rIdSst1" Type="{_SST_REL}" Target="sharedStrings.xml"/></Relationships>',
+    )
+    parts["xl/_rels/workbook.xml.rels"] = rels.encode()
+    return _write_parts(path, parts)
+
+
+def insert_doctype(path: Path, part: str, doctype: str, encoding: str = "utf-8") -> Path:
+    """Put `doctype` (a DTD, entity declarations, a billion-laughs block) after the XML declaration
+    of `part`, optionally re-encoding the part (e.g. "utf-16")."""
+    path = Path(path)
+    parts = _read_parts(path)
+    xml = parts[part].decode()
+    if xml.startswith("<?xml"):
+        end = xml.index("?>") + 2
+        decl = xml[:end]
+        if encoding != "utf-8":
+            decl = re.sub(r'encoding="[^"]*"', f'encoding="{encoding.upper()}"', decl)
+        xml = decl + doctype + xml[end:]
+    else:
+        xml = doctype + xml
+    parts[part] = xml.encode(encoding)
+    return _write_parts(path, parts)
+
+
+BILLION_LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    '<!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    '<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">'
+    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+)
+
+
+def set_cell_xml(path: Path, sheet_name: str, ref: str, cell_xml: str) -> Path:
+    """Replace (or add) the cell `ref` of a sheet with raw XML, e.g. an error value
+    `<c r="E2" t="e"><f>1/0</f><v>#DIV/0!</v></c>` or a float written as `<v>1.0</v>`."""
+    path = Path(path)
+    parts = _read_parts(path)
+    part = sheet_part(path, sheet_name)
+    xml = parts[part].decode()
+    pattern = re.compile(rf'<c r="{ref}"(?:[^>]*/>|[^>]*>.*?</c>)', re.S)
+    if pattern.search(xml):
+        xml = pattern.sub(lambda _m: cell_xml, xml, count=1)
+    else:
+        row = re.sub(r"[A-Z]+", "", ref)
+        row_pat = re.compile(rf'(<row r="{row}"[^>]*>)(.*?)(</row>)', re.S)
+        if row_pat.search(xml):
+            xml = row_pat.sub(
+                lambda m: m.group(1) + m.group(2) + cell_xml + m.group(3), xml, count=1
+            )
+        else:
+            xml = xml.replace("</sheetData>", f'<row r="{row}">{cell_xml}</row></sheetData>')
+    parts[part] = xml.encode()
+    return _write_parts(path, parts)
+
+
+def move_sheet_part(path: Path, sheet_name: str, new_part: str) -> Path:
+    """Store a worksheet under another part name (e.g. "xl/data/act.xml"), relationships and content
+    types updated: the reader finds sheets through relationships, whatever the part is called."""
+    path = Path(path)
+    old = sheet_part(path, sheet_name)
+    parts = _read_parts(path)
+    parts[new_part] = parts.pop(old)
+    rel_old, rel_new = old.split("/", 1)[1], new_part.split("/", 1)[1]
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    parts["xl/_rels/workbook.xml.rels"] = (
+        rels.replace(f'"{rel_old}"', f'"{rel_new}"').replace(f'"/{old}"', f'"/{new_part}"').encode()
+    )
+    ct = parts["[Content_Types].xml"].decode()
+    parts["[Content_Types].xml"] = ct.replace(f'"/{old}"', f'"/{new_part}"').encode()
+    return _write_parts(path, parts)
+
+
+def write_docx_renamed(path: Path, note: str = "") -> Path:
+    """A Word document (.docx, itself a zip of OOXML parts) saved under an .xlsx name."""
+    path = Path(path)
+    main = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/word/document.xml" ContentType="{main}"/></Types>',
+        )
+        zf.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}" Target="word/document.xml"/></Relationships>',
+        )
+        zf.writestr(
+            "word/document.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            f"<w:body><w:p><w:r><w:t>Báo cáo {note}</w:t></w:r></w:p></w:body></w:document>",
+        )
+    return path
+
+
+def write_pandas_workbook(
+    path: Path, unit_code: str = "P_HAI_CHAU", period: str = "2025Q3"
+) -> Path:
+    """The contract's four sheets written by pandas `DataFrame.to_excel` (openpyxl engine): no
+    styles, no hidden sheet, floats for every number (5.0), the report date as text."""
+    import pandas as pd  # noqa: PLC0415 - only this builder needs it
+
+    path = Path(path)
+    unit = catalog().unit(unit_code)
+    info = pd.DataFrame(
+        [
+            ["Mã đơn vị", unit_code],
+            ["Tên đơn vị", unit.name if unit else ""],
+            ["Kỳ báo cáo", period],
+            ["Người lập báo cáo", "Trần Thị B"],
+            ["Điện thoại", "0236 000 000"],
+            ["Email", "b@danang.gov.vn"],
+            ["Ngày lập báo cáo", "15/09/2025"],
+            ["Phiên bản mẫu", 1],
+        ]
+    )
+    rows = []
+    for code, value in default_values(unit_code).items():
+        element = catalog().element_by_code[code]
+        rows.append([code, element.name, element.uom, element.kind_label, float(value), None])
+    elements = pd.DataFrame(rows, columns=ELEMENT_COLUMNS)
+    acts = []
+    for i, a in enumerate(default_activities(period), start=1):
+        acts.append(
+            [
+                i,
+                pd.Timestamp(a["date"]),
+                a["type"],
+                a["channel"],
+                a["title"],
+                float(a["quantity"]),
+                float(a["reach"]) if a["reach"] is not None else None,
+                a["cost"],
+                a["url"],
+            ]
+        )
+    activities = pd.DataFrame(acts, columns=ACTIVITY_COLUMNS)
+    narrative = pd.DataFrame([[NARRATIVE_LABELS[k], v] for k, v in DEFAULT_NARRATIVES.items()])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        info.to_excel(writer, sheet_name=SHEET_INFO, header=False, index=False)
+        elements.to_excel(writer, sheet_name=SHEET_ELEMENTS, index=False)
+        activities.to_excel(writer, sheet_name=SHEET_ACTIVITIES, index=False)
+        narrative.to_excel(writer, sheet_name=SHEET_NARRATIVE, header=False, index=False)
     return path
