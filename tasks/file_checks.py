@@ -57,6 +57,7 @@ MAX_ZIP_ENTRIES = 10_000
 MAX_SHEET_CELLS = 2_000_000  # rows x columns of a worksheet's used area
 CHUNK = 256 * 1024
 MAX_LINKS = 10_000  # hyperlinks remembered per sheet
+MAX_ERROR_CELLS = 100_000  # error cells remembered per sheet
 READ_SHEETS = (SHEET_INFO, SHEET_ELEMENTS, SHEET_ACTIVITIES, SHEET_NARRATIVE)  # what parse reads
 
 SPREADSHEET_MAIN_TYPES = {
@@ -391,7 +392,7 @@ def _measure(text: str, area: _SheetArea) -> None:
         if tag in ("v", "is"):
             if area.pending is not None:
                 area.add(*area.pending)
-                if tag == "v" and area.pending_error:
+                if tag == "v" and area.pending_error and len(area.errors) < MAX_ERROR_CELLS:
                     end = text.find("<", m.end())
                     raw = text[m.end() : end if end != -1 else len(text)]
                     area.errors[area.pending] = html.unescape(raw).strip()[:32]

@@ -205,7 +205,10 @@ def read_submission(path: Path, file_name: str, key: str, settings: Settings) ->
         return sub
     try:
         _read_workbook(Path(path), sub, scan)
-    except Exception as exc:  # noqa: BLE001 - any failure of the reader is the file's problem
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - any failure of the reader is the file's problem,
+        # including a Rust panic inside calamine, which pyo3 raises as a BaseException
         log.warning("could not read %s (%s): %r", file_name, key, exc)
         return Submission(
             file_name=file_name,

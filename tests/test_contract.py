@@ -987,3 +987,21 @@ def test_no_traceback_anywhere(workspaces):
         for receipt in ws.receipts.values():
             text = json.dumps(receipt, ensure_ascii=False)
             assert "Traceback" not in text and "FILE_UNREADABLE" not in text
+
+
+def test_a_panic_in_the_reader_is_a_rejection(tmp_path, catalog, monkeypatch):
+    """pyo3 raises a Rust panic inside calamine as PanicException, a BaseException: still the
+    file's problem (a receipt, the file archived), never a crashed intake run."""
+    import python_calamine  # noqa: PLC0415
+
+    panic = type("PanicException", (BaseException,), {})
+
+    def boom(*_a, **_k):
+        raise panic("index out of bounds: the len is 3 but the index is 7")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", boom)
+    case = Case("panic", wb(), "rejected", [("FILE_UNREADABLE", E, None, None)])
+    ws = _intake(tmp_path, catalog, [case])
+    _check_case(ws, case)
+    assert list(ws.settings.paths.inbox.iterdir()) == []
+    assert "index out of bounds" not in json.dumps(ws.receipt(case), ensure_ascii=False)
