@@ -237,7 +237,10 @@ def _check_ole(path: Path, file_name: str) -> None:
     names = ("EncryptedPackage", "EncryptionInfo")
     if any(name.encode("utf-16-le") in data for name in names):
         raise _Reject(message("FILE_ENCRYPTED"))
-    if any(name.encode("utf-16-le") in data for name in ("Workbook", "Book")):
+    other = ("WordDocument", "PowerPoint Document", "VisioDocument")  # .doc, .ppt, .vsd
+    if not any(name.encode("utf-16-le") in data for name in other) and any(
+        name.encode("utf-16-le") in data for name in ("Workbook", "Book")
+    ):
         raise _Reject(message("FILE_FORMAT_XLS"))
     raise _Reject(message("FILE_NOT_XLSX", file_name=file_name))
 
