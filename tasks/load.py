@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import duckdb
+import pandas as pd
 
 from tasks.submission import Submission
 
@@ -53,26 +54,64 @@ def insert_submission(
             [(*key, v.code, v.value, v.note) for v in sub.values],
         )
     if sub.activities:
-        con.executemany(
-            "INSERT INTO activities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    *key,
-                    a.row,
-                    a.activity_date,
-                    a.activity_type,
-                    a.channel,
-                    a.title,
-                    int(a.quantity),
-                    a.reach,
-                    a.cost,
-                    a.evidence_url,
-                )
-                for a in sub.activities
-            ],
-        )
+        _insert_activities(con, key, sub)
     if sub.narratives:
         con.executemany(
             "INSERT INTO narratives VALUES (?, ?, ?, ?, ?)",
             [(*key, section, body) for section, body in sub.narratives.items()],
         )
+
+
+ACTIVITY_COLUMNS = [
+    "unit_code",
+    "period_id",
+    "version",
+    "line_no",
+    "activity_date",
+    "activity_type",
+    "channel",
+    "title",
+    "quantity",
+    "reach",
+    "cost",
+    "evidence_url",
+]
+
+
+def _insert_activities(con: duckdb.DuckDBPyConnection, key: tuple, sub: Submission) -> None:
+    """One set-based insert from a DataFrame (executemany costs ~1 ms a row: 10,000 rows = 8 s)."""
+    frame = pd.DataFrame(
+        [
+            (
+                *key,
+                a.row,
+                a.activity_date,
+                a.activity_type,
+                a.channel,
+                a.title,
+                int(a.quantity),
+                a.reach,
+                a.cost,
+                a.evidence_url,
+            )
+            for a in sub.activities
+        ],
+        columns=ACTIVITY_COLUMNS,
+    ).astype(
+        {
+            "activity_date": "datetime64[s]",
+            "reach": "float64",
+            "cost": "float64",
+            "title": "object",
+            "evidence_url": "object",
+        }
+    )
+    con.register("_activities_in", frame)
+    try:
+        con.execute(
+            "INSERT INTO activities SELECT unit_code, period_id, version, line_no,"
+            " CAST(activity_date AS DATE), activity_type, channel, CAST(title AS VARCHAR), quantity,"
+            " reach, cost, CAST(evidence_url AS VARCHAR) FROM _activities_in"
+        )
+    finally:
+        con.unregister("_activities_in")

@@ -262,3 +262,52 @@ def test_every_file_gets_a_receipt_whatever_its_name(make_settings, catalog, tmp
     )
     assert all(r["status"] == "rejected" for r in result["receipts"])
     assert list(settings.paths.inbox.iterdir()) == []
+
+
+def test_activities_are_loaded_with_their_types(make_settings, catalog, tmp_path):
+    from datetime import date
+
+    settings = make_settings()
+    rows = [
+        {
+            "Ngày": date(2025, 7, 2),
+            "Loại hoạt động": "tin_bai",
+            "Kênh": "bao_dien_tu",
+            "Tên, nội dung": "Bài <b>một</b>",
+            "Số lượng": 3,
+            "Lượt tiếp cận": 1200,
+            "Kinh phí (triệu đồng)": 1.5,
+            "Đường dẫn minh chứng": "https://danang.gov.vn/a",
+        },
+        {
+            "Ngày": date(2025, 8, 1),
+            "Loại hoạt động": "tap_huan",
+            "Kênh": "truc_tiep",
+            "Tên, nội dung": None,
+            "Số lượng": 1,
+            "Lượt tiếp cận": None,
+            "Kinh phí (triệu đồng)": None,
+            "Đường dẫn minh chứng": None,
+        },
+    ]
+    drop(settings, build_workbook(tmp_path / "hd.xlsx", unit_code="P_HAI_CHAU", activities=rows))
+    (receipt,) = run(settings, catalog)["receipts"]
+    assert receipt["status"] != "rejected", receipt["messages"]
+    got = query(
+        settings,
+        "SELECT activity_date, activity_type, channel, title, quantity, reach, cost,"
+        " evidence_url FROM activities ORDER BY line_no",
+    )
+    assert got == [
+        (
+            date(2025, 7, 2),
+            "tin_bai",
+            "bao_dien_tu",
+            "Bài <b>một</b>",
+            3,
+            1200.0,
+            1.5,
+            "https://danang.gov.vn/a",
+        ),
+        (date(2025, 8, 1), "tap_huan", "truc_tiep", None, 1, None, None, None),
+    ]
