@@ -99,27 +99,35 @@ def main() -> None:
     files_total = 0
     pages_total = 0
     render_total = 0.0
+
+    def intake_round(rnd) -> None:
+        nonlocal collect_total, validate_total, files_total
+        settings = Settings(home=home, now=rnd.at)
+        for i, src in enumerate(rnd.files):
+            target = settings.paths.inbox / Path(src).name
+            shutil.copyfile(src, target)
+            os.utime(target, (1_700_000_000 + i,) * 2)
+        times = steps.StepTimes()
+        n = f"{len(rnd.files)} files"
+        with stage(f"{rnd.period_id} collect+hash", n):
+            batch = steps.collect(settings, catalog)
+        collect_total += ROWS[-1][1]
+        with stage(f"{rnd.period_id} parse", n):
+            subs = steps.parse_batch(settings, batch, times)
+        with stage(f"{rnd.period_id} validate (1 GX run)", n):
+            steps.validate_submissions(settings, catalog, batch, subs)
+        validate_total += ROWS[-1][1]
+        with stage(f"{rnd.period_id} archive+load+receipt", n):
+            steps.record_batch(settings, batch, subs, times)
+        parse_times.extend(times.parse.values())
+        record_times.extend(times.record.values())
+        files_total += len(rnd.files)
+
     for period in periods:
-        for rnd in [r for r in plan.rounds if r.period_id == period.id]:
-            settings = Settings(home=home, now=rnd.at)
-            for i, src in enumerate(rnd.files):
-                target = settings.paths.inbox / Path(src).name
-                shutil.copyfile(src, target)
-                os.utime(target, (1_700_000_000 + i,) * 2)
-            times = steps.StepTimes()
-            with stage(f"{period.id} collect+hash", f"{len(rnd.files)} files") as _:
-                batch = steps.collect(settings, catalog)
-            collect_total += ROWS[-1][1]
-            with stage(f"{period.id} parse", f"{len(rnd.files)} files"):
-                subs = steps.parse_batch(settings, batch, times)
-            with stage(f"{period.id} validate (1 GX run)", f"{len(rnd.files)} files"):
-                steps.validate_submissions(settings, catalog, batch, subs)
-            validate_total += ROWS[-1][1]
-            with stage(f"{period.id} archive+load+receipt", f"{len(rnd.files)} files"):
-                steps.record_batch(settings, batch, subs, times)
-            parse_times += times.parse.values()
-            record_times += times.record.values()
-            files_total += len(rnd.files)
+        rounds = plan.rounds_for(period.id)
+        for rnd in rounds:
+            if not rnd.after_report:
+                intake_round(rnd)
         settings = Settings(home=home, now=plan.report_at[period.id])
         with stage(f"{period.id} report render") as box:
             result = issue_report(settings, catalog, period, final=True)
@@ -128,6 +136,9 @@ def main() -> None:
             )
         pages_total += result.pages
         render_total += result.seconds
+        for rnd in rounds:
+            if rnd.after_report:
+                intake_round(rnd)
     total = time.perf_counter() - total_start
 
     print(

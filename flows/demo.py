@@ -75,15 +75,21 @@ def demo(home: Home = None) -> dict:
     home_s = str(settings.paths.home)
     counts: dict[str, int] = {}
     reports = []
-    for period in periods:
-        for rnd in [r for r in plan.rounds if r.period_id == period.id]:
+
+    def replay(rounds) -> None:
+        for rnd in rounds:
             deliver(settings, rnd.files)
             summary = intake(home=home_s, now=rnd.at.isoformat())
             for status, n in summary["counts"].items():
                 counts[status] = counts.get(status, 0) + n
+
+    for period in periods:
+        rounds = plan.rounds_for(period.id)
+        replay([r for r in rounds if not r.after_report])
         result = quarterly_report(
             period=period.id, final=True, home=home_s, now=plan.report_at[period.id].isoformat()
         )
         reports.append(result["pdf_path"])
+        replay([r for r in rounds if r.after_report])
     upcoming = make_templates(period=DEMO_LAST.next().id, home=home_s)  # what units fill next
     return {"home": home_s, "reports": reports, "counts": counts, "templates": upcoming["out_dir"]}

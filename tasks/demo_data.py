@@ -116,7 +116,7 @@ class PeriodExpectation:
     expected_units: tuple[str, ...]
     on_time: frozenset[str]  # a valid workbook in round 1
     late: frozenset[str]  # first valid workbook in round 2
-    missing: frozenset[str]  # no file at all
+    missing: frozenset[str]  # no file before the report (one may arrive after it: after_lock)
     corrected: frozenset[str]  # sent a corrected workbook in round 2 (exactly one unit)
     files: tuple[DemoFile, ...]  # every file of the period, by round then name
 
@@ -135,6 +135,7 @@ class DemoRound:
     period_id: str
     at: datetime  # aware, Asia/Ho_Chi_Minh
     files: tuple[Path, ...]
+    after_report: bool = False  # delivered after the period's final report (the period is locked)
 
 
 @dataclass(frozen=True)
@@ -967,6 +968,9 @@ def generate_demo(
             expectations[period.id] = exp
             rounds.append(DemoRound(period.id, first_at, files_by_round[1]))
             rounds.append(DemoRound(period.id, second_at, files_by_round[2]))
+            if files_by_round.get(3):
+                third_at = report_at[period.id] + timedelta(days=5)
+                rounds.append(DemoRound(period.id, third_at, files_by_round[3], after_report=True))
     rounds.sort(key=lambda r: r.at)
     return DemoPlan(seed, out_dir, tuple(rounds), report_at, expectations)
 
@@ -1000,13 +1004,13 @@ def _generate_period(
     nfd_unit = rng.choice(late) if "text_numbers_nfd" in kinds else None
 
     deadline = period.deadline(working_days)
-    round_dirs = {k: out_dir / pid / f"round{k}" for k in (1, 2)}
+    round_dirs = {k: out_dir / pid / f"round{k}" for k in (1, 2, 3)}
     for d in round_dirs.values():
         if d.exists():
             shutil.rmtree(d)
         d.mkdir(parents=True)
     files: list[DemoFile] = []
-    paths: dict[int, list[Path]] = {1: [], 2: []}
+    paths: dict[int, list[Path]] = {1: [], 2: [], 3: []}
 
     def emit(
         name: str,
@@ -1152,6 +1156,32 @@ def _generate_period(
             ws[f"{VALUE_COLUMN}{r}"].value = -5 if kind == "negative_value" else "khoảng 20"
             name = f"{pid}_{code}_cap_nhat.xlsx"
         emit(name, workbook_bytes(wb, stamp(day, code)), 2, code, kind, "rejected", rule)
+
+    # A unit resends its on-time file unchanged (same bytes): a duplicate, nothing recorded twice.
+    drng = random.Random(f"{seed}:{pid}:duplicate")
+    resender = drng.choice([c for c in on_time if c != corrected])
+    emit(
+        f"{pid}_{resender}_ban_sao.xlsx",
+        valid_bytes[resender],
+        2,
+        resender,
+        "duplicate",
+        "duplicate",
+    )
+    # A missing unit sends its report after the period's report was issued: archived, after_lock.
+    if missing and len(missing) > 1:
+        latecomer = drng.choice(missing)
+        day = period.report_due() + timedelta(days=5)
+        wb, _ = build(latecomer, day)
+        emit(
+            f"{pid}_{latecomer}.xlsx",
+            workbook_bytes(wb, stamp(day, latecomer)),
+            3,
+            latecomer,
+            "after_lock",
+            "rejected",
+            "PERIOD_LOCKED",
+        )
 
     files.sort(key=lambda f: (f.round, f.name))
     exp = PeriodExpectation(

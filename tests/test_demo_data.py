@@ -100,8 +100,11 @@ def test_rounds_are_chronological_and_before_the_report(plan):
     assert [r.at for r in plan.rounds] == sorted(r.at for r in plan.rounds)
     for period in PERIODS:
         rounds = plan.rounds_for(period.id)
-        assert len(rounds) == 2
-        first, second = rounds
+        assert len(rounds) in (2, 3)
+        first, second = rounds[:2]
+        assert not first.after_report and not second.after_report
+        for third in rounds[2:]:  # a latecomer after the report: the period is locked by then
+            assert third.after_report and third.at > plan.report_at[period.id]
         assert first.at.tzinfo is not None and first.at.utcoffset() == timedelta(hours=7)
         assert first.at.date() == period.deadline(2) and first.at.time() == time(8, 0)
         assert first.at < second.at < plan.report_at[period.id]
@@ -110,7 +113,7 @@ def test_rounds_are_chronological_and_before_the_report(plan):
         )
         assert plan.report_at[period.id].astimezone(TZ).time() == time(15, 0)
         assert period.timeliness(first.at) == "on_time" and period.timeliness(second.at) == "late"
-        for rnd, k in zip(rounds, (1, 2), strict=True):
+        for rnd, k in zip(rounds, (1, 2, 3)[: len(rounds)], strict=True):
             assert rnd.files and all(
                 p.parent.name == f"round{k}" and p.parent.parent.name == period.id
                 for p in rnd.files
@@ -136,8 +139,13 @@ def test_expectations_partition_the_expected_units(plan, catalog):
             p.name: k for k, r in enumerate(plan.rounds_for(period.id), start=1) for p in r.files
         }
         assert round_files == {name: f.round for name, (_, f) in files.items()}
-        senders = {f.sender for f in exp.files}
-        assert not (senders & exp.missing)  # missing = no file at all
+        before_report = {f.sender for f in exp.files if f.round < 3}
+        assert not (before_report & exp.missing)  # missing = no file before the report
+        assert {f.sender for f in exp.files if f.round == 3} <= exp.missing
+        assert all(
+            f.expect == "rejected" and f.rule == "PERIOD_LOCKED" for f in exp.files if f.round == 3
+        )
+        assert sum(f.kind == "duplicate" for f in exp.files) == 1
         assert {f.sender for f in exp.files if f.round == 1} == exp.on_time
         assert {
             f.sender

@@ -64,6 +64,17 @@ def test_demo_writes_one_final_report_per_quarter(demo_result, demo_home):
     con.close()
     counts = demo_result["counts"]
     assert counts["rejected"] >= len(DEMO_PERIODS) and counts["accepted"] > 300
+    assert counts["duplicate"] == len(DEMO_PERIODS)  # one unchanged resend per quarter
+
+
+def test_latecomers_after_the_report_are_after_lock(demo_result, demo_home):
+    con = db(demo_home)
+    rows = con.execute(
+        "SELECT a.period_id, a.status, a.received_at > l.locked_at FROM arrivals a"
+        " JOIN period_locks l USING (period_id) WHERE a.timeliness = 'after_lock'"
+    ).fetchall()
+    con.close()
+    assert rows and all(status == "rejected" and after for _, status, after in rows)
 
 
 def test_every_file_archived_and_receipted(demo_result, demo_home):
