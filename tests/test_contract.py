@@ -36,24 +36,12 @@ from tasks.submission import (
 )
 from tasks.workspace import ensure_workspace
 from tests import builders as b
+from tests.test_intake import MESSAGE_KEYS, RECEIPT_KEYS
 
 NOW = "2025-09-16T08:00:00+07:00"
 INFO, EL, ACT, NAR = SHEET_INFO, SHEET_ELEMENTS, SHEET_ACTIVITIES, SHEET_NARRATIVE
 CONTRACT_SHEETS = {INFO, EL, ACT, NAR}
 E, W = "error", "warning"
-RECEIPT_KEYS = [
-    "file",
-    "sha256",
-    "received_at",
-    "unit",
-    "period",
-    "version",
-    "status",
-    "timeliness",
-    "duplicate_of",
-    "messages",
-]
-MESSAGE_KEYS = ["severity", "rule", "sheet", "cell", "message_vi", "message_en"]
 A1 = re.compile(r"^[A-Z]{1,3}[1-9][0-9]*$")
 WINDOW_START = date(2025, 6, 15)
 
