@@ -136,3 +136,19 @@ def test_status_judges_timeliness_on_the_first_accepted_version(
     row = next(u for u in json.loads(capsys.readouterr().out)["units"] if u["unit"] == "P_HAI_CHAU")
     assert (row["status"], row["version"]) == ("on_time", 2)
     assert row["received_at"].startswith("2025-09-19")
+
+
+def test_demo_replaces_only_an_earlier_demo(tmp_path):
+    from flows.demo import DEMO_MARKER, prepare_home
+    from tasks.errors import UsageError
+
+    home = tmp_path / "ws"
+    prepare_home(home)
+    (home / "warehouse.duckdb").write_bytes(b"old demo")
+    prepare_home(home)  # an earlier demo is replaced
+    assert (home / DEMO_MARKER).exists() and not (home / "warehouse.duckdb").exists()
+    real = tmp_path / "real"
+    (real / "receipts").mkdir(parents=True)
+    with pytest.raises(UsageError):
+        prepare_home(real)  # a workspace with real data is never deleted
+    assert (real / "receipts").is_dir()
