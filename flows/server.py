@@ -27,9 +27,10 @@ def _prefect(*args: str, env: dict, check: bool = True) -> subprocess.CompletedP
     )
 
 
-def wait_healthy(api_url: str, timeout: float = 90.0) -> None:
+def wait_healthy(api_url: str, timeout: float = 90.0, proc: subprocess.Popen | None = None) -> None:
+    """Wait for the server's health endpoint; give up early if the server process `proc` died."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and (proc is None or proc.poll() is None):
         try:
             with urllib.request.urlopen(f"{api_url}/health", timeout=2) as resp:
                 if resp.status == 200:
@@ -86,7 +87,7 @@ def run_server(home: str | None, port: int = 4200) -> None:
     )
     worker = None
     try:
-        wait_healthy(api_url)
+        wait_healthy(api_url, proc=server)
         deploy_all(env)
         print(f"Prefect UI: http://127.0.0.1:{port}  (Ctrl-C để dừng / to stop)", flush=True)
         worker = subprocess.Popen(

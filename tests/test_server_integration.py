@@ -7,12 +7,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from flows.server import wait_healthy
+from tasks.errors import DxError
 from tests.builders import build_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,15 +83,10 @@ def server(tmp_path):
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError((tmp_path / "server.log").read_text()) from None
-                time.sleep(0.5)
+        try:
+            wait_healthy(f"http://127.0.0.1:{port}/api", timeout=120, proc=proc)
+        except DxError:
+            raise AssertionError((tmp_path / "server.log").read_text()) from None
         yield env
     finally:
         proc.send_signal(2)  # SIGINT
