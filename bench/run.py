@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from tasks import intake as steps  # noqa: E402
-from tasks.periods import Period, periods_between  # noqa: E402
-from tasks.settings import Settings  # noqa: E402
-from tasks.workspace import ensure_workspace, workspace_catalog  # noqa: E402
+from tasks.core.periods import Period, periods_between  # noqa: E402
+from tasks.core.settings import Settings  # noqa: E402
+from tasks.core.workspace import ensure_workspace, workspace_catalog  # noqa: E402
+from tasks.intake import steps  # noqa: E402
 
 ROWS: list[tuple[str, float, float, float, str]] = []
 
@@ -85,8 +85,8 @@ def main() -> None:
         import great_expectations  # noqa: F401
         import weasyprint  # noqa: F401
 
-    from tasks.demo_data import generate_demo
-    from tasks.report import issue_report
+    from demo.generator import generate_demo
+    from tasks.report.issue import issue_report
 
     with stage("generate demo submissions") as box:
         plan = generate_demo(catalog, periods, home / "demo-source")

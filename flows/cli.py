@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.home:
         os.environ["DXREPORT_HOME"] = str(Path(args.home).resolve())
     import flows  # noqa: F401  (telemetry off before prefect is imported)
-    from tasks.errors import DxError
+    from tasks.core.errors import DxError
 
     try:
         result, text = _run(args)
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> tuple[object, str]:
-    from tasks.periods import Period
+    from tasks.core.periods import Period
 
     home = os.environ.get("DXREPORT_HOME")
     if getattr(args, "period", None):  # a usage error is reported before any flow starts
@@ -162,8 +162,8 @@ def _run(args) -> tuple[object, str]:
     if args.verb == "status":
         from flows.common import resolve_period, settings_for
         from flows.status import status_text
-        from tasks.status import period_status
-        from tasks.workspace import workspace_catalog
+        from tasks.core.workspace import workspace_catalog
+        from tasks.report.submission_status import period_status
 
         settings = settings_for(home)
         period = resolve_period(args.period, settings)
@@ -171,7 +171,7 @@ def _run(args) -> tuple[object, str]:
         return result, status_text(result)
     if args.verb == "catalog":
         from flows.common import settings_for
-        from tasks.catalog_admin import add_units
+        from tasks.catalog.add_units import add_units
 
         settings = settings_for(home)
         result = add_units(settings, Path(args.file))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tasks.errors import UsageError
-from tasks.periods import Period, period_containing
-from tasks.settings import Settings, load_settings
+from tasks.core.errors import UsageError
+from tasks.core.periods import Period, period_containing
+from tasks.core.settings import Settings, load_settings
 
 
 def settings_for(home: str | None = None, now: str | None = None) -> Settings:

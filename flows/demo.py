@@ -15,9 +15,9 @@ from flows.intake import intake
 from flows.make_templates import make_templates
 from flows.params import Home
 from flows.quarterly_report import quarterly_report
-from tasks.errors import UsageError
-from tasks.periods import Period, periods_between
-from tasks.workspace import ensure_workspace, workspace_catalog
+from tasks.core.errors import UsageError
+from tasks.core.periods import Period, periods_between
+from tasks.core.workspace import ensure_workspace, workspace_catalog
 
 DEMO_MARKER = ".dxreport-demo"
 DEMO_FIRST, DEMO_LAST = Period(2024, 1), Period(2025, 3)
@@ -42,7 +42,7 @@ def prepare_home(home: Path) -> None:
 
 @task(name="generate-demo-submissions", cache_policy=NONE)
 def generate(settings, catalog, periods):
-    from tasks.demo_data import generate_demo
+    from demo.generator import generate_demo
 
     return generate_demo(
         catalog,

@@ -8,8 +8,8 @@ from prefect.cache_policies import NONE
 
 from flows.common import settings_for
 from flows.params import Home, Now
-from tasks import intake as steps
-from tasks.workspace import workspace_catalog, workspace_lock
+from tasks.core.workspace import workspace_catalog, workspace_lock
+from tasks.intake import steps
 
 
 @task(name="load-catalog", cache_policy=NONE)

@@ -12,8 +12,8 @@ from pydantic import Field
 
 from flows.common import settings_for
 from flows.params import Home, Now, PeriodId, UnitCodes
-from tasks.periods import Period, period_containing
-from tasks.workspace import workspace_catalog
+from tasks.core.periods import Period, period_containing
+from tasks.core.workspace import workspace_catalog
 
 OutDir = Annotated[
     str | None, Field(title="Thư mục xuất", description="Để trống: <workspace>/templates/<kỳ>")
@@ -22,7 +22,7 @@ OutDir = Annotated[
 
 @task(name="write-templates", cache_policy=NONE)
 def write_templates(catalog, period, units, out_dir: Path) -> list[str]:
-    from tasks.workbook_template import write_template
+    from tasks.workbook.template import write_template
 
     return [str(write_template(catalog, unit, period, out_dir)) for unit in units]
 
@@ -36,7 +36,7 @@ def make_templates(
     now: Now = None,
 ) -> dict:
     """Write the submission workbooks (SUBMISSION_FORMAT.md) of a period."""
-    from tasks.workbook_template import template_units
+    from tasks.workbook.template import template_units
 
     settings = settings_for(home, now)
     p = Period.parse(period) if period else period_containing(settings.clock().date())

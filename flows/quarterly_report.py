@@ -10,8 +10,8 @@ from prefect.cache_policies import NONE
 
 from flows.common import resolve_period, settings_for
 from flows.params import Final, Home, Now, PeriodId
-from tasks.report import issue_report
-from tasks.workspace import workspace_catalog, workspace_lock
+from tasks.core.workspace import workspace_catalog, workspace_lock
+from tasks.report.issue import issue_report
 
 
 @task(name="render-report", cache_policy=NONE)

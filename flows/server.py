@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tasks.errors import DxError
+from tasks.core.errors import DxError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 WORK_POOL = "dxreport"

@@ -1,8 +1,8 @@
-"""Text rendering of `dxreport status` (the data comes from tasks.status)."""
+"""Text rendering of `dxreport status` (the data comes from tasks.report.submission_status)."""
 
 from __future__ import annotations
 
-from tasks.status import STATUS_VI
+from tasks.report.submission_status import STATUS_VI
 
 
 def status_text(result: dict) -> str:

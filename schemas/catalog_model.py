@@ -16,9 +16,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tasks.errors import CatalogError
+from schemas import CATALOG_DIR
+from schemas.errors import CatalogError
 
-DEFAULT_CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
+DEFAULT_CATALOG_DIR = CATALOG_DIR
 CATALOG_FILES = (
     "unit_types.yaml",
     "units.yaml",

@@ -9,8 +9,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 import pytest  # noqa: E402
 
 from schemas.catalog_model import load_catalog  # noqa: E402
-from tasks.settings import Settings  # noqa: E402
-from tasks.workspace import ensure_workspace  # noqa: E402
+from tasks.core.settings import Settings  # noqa: E402
+from tasks.core.workspace import ensure_workspace  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,82 @@
+"""The one settings object (prefix DXREPORT_), built at a flow's entry; nothing is read at import."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TZ_NAME = "Asia/Ho_Chi_Minh"
+TZ = ZoneInfo(TZ_NAME)
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Every field can be set as DXREPORT_<FIELD> in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="DXREPORT_", extra="ignore", frozen=True)
+
+    home: Path = Field(default=Path("dxreport-home"), description="workspace directory")
+    now: datetime | None = Field(default=None, description="clock override (ISO with offset)")
+    max_file_bytes: int = 10 * 1024 * 1024
+    max_uncompressed_bytes: int = 100 * 1024 * 1024
+    max_compression_ratio: float = 100.0
+    submission_working_days: int = 2
+    report_due_day: int = 20
+    narrative_max_chars: int = 4000
+    lock_timeout_seconds: float = 600.0
+
+    def clock(self) -> datetime:
+        """The current time, aware, in Asia/Ho_Chi_Minh (DXREPORT_NOW when set)."""
+        if self.now is not None:
+            now = self.now if self.now.tzinfo else self.now.replace(tzinfo=TZ)
+            return now.astimezone(TZ)
+        return datetime.now(TZ)
+
+    @cached_property
+    def paths(self) -> WorkspacePaths:
+        return WorkspacePaths(self.home.resolve())
+
+
+class WorkspacePaths:
+    """The workspace layout of INTERFACE.md."""
+
+    def __init__(self, home: Path):
+        self.home = home
+        self.catalog = home / "catalog"
+        self.inbox = home / "inbox"
+        self.archive = home / "archive"
+        self.receipts = home / "receipts"
+        self.reports = home / "reports"
+        self.templates = home / "templates"
+        self.warehouse = home / "warehouse.duckdb"
+        self.lock = home / ".dxreport.lock"
+
+    def report_dir(self, period_id: str) -> Path:
+        return self.reports / period_id
+
+    def __repr__(self) -> str:
+        return f"WorkspacePaths({self.home})"
+
+
+def load_settings(**overrides) -> Settings:
+    """Build settings from the environment, with explicit overrides (e.g. from the command line)."""
+    from pydantic import ValidationError
+
+    from tasks.core.errors import UsageError
+
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**clean)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = "DXREPORT_" + "_".join(str(p) for p in err["loc"]).upper()
+        raise UsageError(
+            f"Cấu hình không hợp lệ: {name} = {err.get('input')!r} ({err['msg']}).",
+            f"Invalid setting: {name} = {err.get('input')!r} ({err['msg']}).",
+            "Sửa biến môi trường này (thời điểm dạng ISO có múi giờ, vd 2025-09-16T08:00:00+07:00).",
+            "Fix this environment variable (date-times in ISO form with offset, e.g. 2025-09-16T08:00:00+07:00).",
+        ) from None

@@ -1,0 +1,100 @@
+"""Collect: list the inbox in arrival order, hash each file, archive it byte for byte by content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from tasks.core.settings import WorkspacePaths
+
+_SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,10}$")
+
+
+class FileChangedError(OSError):
+    """The file's bytes changed between hashing and archiving (an upload still being written)."""
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    """One file waiting in the inbox (plain values: passed between tasks)."""
+
+    path: str
+    file_name: str
+    sha256: str
+    size: int
+    mtime_ns: int
+
+    @property
+    def suffix(self) -> str:
+        suffix = Path(self.file_name).suffix.lower()
+        return suffix if _SAFE_SUFFIX.match(suffix) else ".bin"
+
+
+def list_inbox(paths: WorkspacePaths) -> list[Path]:
+    """Every regular file directly in inbox/, oldest first (modification time, then name).
+
+    Whatever its name (hidden, .tmp, no extension): after intake the inbox is empty and every file
+    has a receipt. Sub-folders and links are not files received and are left alone.
+    """
+    files = []
+    for entry in os.scandir(paths.inbox):
+        if not entry.is_file(follow_symlinks=False):
+            continue
+        files.append((entry.stat().st_mtime_ns, entry.name, Path(entry.path)))
+    return [p for _, _, p in sorted(files)]
+
+
+def hash_file(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def describe(path: Path) -> InboxFile:
+    sha, size = hash_file(path)
+    return InboxFile(str(path), path.name, sha, size, path.stat().st_mtime_ns)
+
+
+def archived_path(paths: WorkspacePaths, sha256: str) -> Path | None:
+    """The archived copy of these bytes, if any (archive/<sha256><suffix>)."""
+    for candidate in paths.archive.glob(f"{sha256}*"):
+        if candidate.name.split(".", 1)[0] == sha256:
+            return candidate
+    return None
+
+
+def archive_file(paths: WorkspacePaths, item: InboxFile) -> Path:
+    """Copy the file into archive/ by content hash (atomic; never overwrites; verified)."""
+    existing = archived_path(paths, item.sha256)
+    if existing is not None:
+        return existing
+    target = paths.archive / f"{item.sha256}{item.suffix}"
+    tmp = paths.archive / f".{item.sha256}.tmp"
+    digest = hashlib.sha256()
+    with open(item.path, "rb") as src, open(tmp, "wb") as dst:
+        while chunk := src.read(1 << 20):
+            digest.update(chunk)
+            dst.write(chunk)
+        dst.flush()
+        os.fsync(dst.fileno())
+    if digest.hexdigest() != item.sha256:  # the file changed while we read it: try next run
+        tmp.unlink(missing_ok=True)
+        raise FileChangedError(f"{item.file_name} changed while being archived")
+    os.replace(tmp, target)
+    return target
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)

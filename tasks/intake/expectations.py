@@ -1,0 +1,205 @@
+"""The Great Expectations side of validation: expectation specs as data, one suite, one run.
+
+The specs live in `schemas/rules.yaml` under `expectations:` (rule code, frame, expectation type,
+kwargs, optional extra row condition, the frame column holding the message's cell). tasks/intake/validate.py
+builds the frames of a whole batch, stacked into ONE pandas DataFrame with a `frame` column and a
+`rid` column (the row's position, mapping back to its submission and object); `run_expectations`
+runs every spec of the frames present in one GX Core 1.x validation of that DataFrame (ephemeral
+context, pandas datasource, dataframe asset, whole-dataframe batch definition, one ExpectationSuite;
+each expectation restricted to its frame by a row condition), with result_format COMPLETE and
+`unexpected_index_column_names=["rid", "sub_key"]`, and returns the failing (spec, rid) pairs.
+
+great_expectations is imported lazily (2-5 s): only a call of `run_expectations` pays for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from tasks.intake.rules import RULES_FILE, load_rules
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FRAMES = ("elements", "assigned", "activities")
+INDEX_COLUMNS = ["rid", "sub_key"]
+
+
+@dataclass(frozen=True)
+class ExpectationSpec:
+    index: int
+    rule: str
+    frame: str
+    expectation: str  # snake_case GX expectation type, e.g. expect_column_values_to_be_between
+    kwargs: dict = field(default_factory=dict, hash=False, compare=False)
+    where: dict = field(default_factory=dict, hash=False, compare=False)
+    cell: str | None = None
+
+    @property
+    def class_name(self) -> str:
+        return "".join(part.capitalize() for part in self.expectation.split("_"))
+
+
+@dataclass(frozen=True)
+class Failure:
+    spec: ExpectationSpec
+    rid: int
+
+
+@lru_cache(maxsize=4)
+def load_specs(path: Path = RULES_FILE) -> tuple[ExpectationSpec, ...]:
+    """The `expectations:` section of rules.yaml, checked against the rules and the frames."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    rules = load_rules()
+    specs = []
+    for index, item in enumerate(data.get("expectations") or []):
+        spec = ExpectationSpec(
+            index=index,
+            rule=item["rule"],
+            frame=item["frame"],
+            expectation=item["expectation"],
+            kwargs=dict(item.get("kwargs") or {}),
+            where=dict(item.get("where") or {}),
+            cell=item.get("cell"),
+        )
+        if spec.rule not in rules:
+            raise ValueError(f"{Path(path).name}: expectation {index}: unknown rule {spec.rule}")
+        if rules[spec.rule].check != "gx":
+            raise ValueError(
+                f"{Path(path).name}: expectation {index}: rule {spec.rule} is not a gx rule"
+            )
+        if spec.frame not in FRAMES:
+            raise ValueError(f"{Path(path).name}: expectation {index}: unknown frame {spec.frame}")
+        if not re.fullmatch(r"expect_[a-z0-9_]+", spec.expectation):
+            raise ValueError(
+                f"{Path(path).name}: expectation {index}: bad expectation {spec.expectation}"
+            )
+        specs.append(spec)
+    return tuple(specs)
+
+
+# --- GX ------------------------------------------------------------------------------------------
+def _import_gx():
+    """Import great_expectations quietly: no analytics, no progress bars, no chatter."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import great_expectations as gx  # noqa: PLC0415 - lazy: importing costs seconds
+    return gx
+
+
+def _condition(spec: ExpectationSpec):
+    from great_expectations.expectations.row_conditions import AndCondition, Column  # noqa: PLC0415
+
+    parts = [Column("frame") == spec.frame]
+    for column, test in spec.where.items():
+        col = Column(column)
+        if isinstance(test, dict):
+            if "in" in test:
+                parts.append(col.is_in(test["in"]))
+            elif "not_in" in test:
+                parts.append(col.is_not_in(test["not_in"]))
+            elif test.get("not_null"):
+                parts.append(col.is_not_null())
+            elif test.get("null"):
+                parts.append(col.is_null())
+            else:
+                raise ValueError(f"expectation {spec.index}: unknown condition {test}")
+        else:
+            parts.append(col == test)
+    return parts[0] if len(parts) == 1 else AndCondition(conditions=parts)
+
+
+def _build_suite(gx, specs: list[ExpectationSpec]):
+    suite = gx.ExpectationSuite(name="dxreport_submissions")
+    for spec in specs:
+        cls = getattr(gx.expectations, spec.class_name)
+        suite.add_expectation(
+            cls(
+                **spec.kwargs,
+                row_condition=_condition(spec),
+                meta={"rule": spec.rule, "spec": spec.index},
+            )
+        )
+    return suite
+
+
+def _context(gx):
+    from great_expectations.data_context.types.base import (  # noqa: PLC0415
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    config = DataContextConfig(
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+def _raised(info: Any) -> str | None:
+    if not info:
+        return None
+    if isinstance(info, dict) and "raised_exception" in info:
+        return (info.get("exception_message") or "error") if info.get("raised_exception") else None
+    if isinstance(info, dict):
+        for value in info.values():
+            found = _raised(value if isinstance(value, dict) else getattr(value, "__dict__", None))
+            if found:
+                return found
+    return None
+
+
+def run_expectations(frame: pd.DataFrame, parameters: dict[str, list]) -> list[Failure]:
+    """Validate the stacked batch frame in one GX run; every failing (spec, rid)."""
+    if frame.empty:
+        return []
+    present = set(frame["frame"].unique())
+    specs = [s for s in load_specs() if s.frame in present]
+    if not specs:
+        return []
+    by_index = {s.index: s for s in specs}
+    gx = _import_gx()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        context = _context(gx)
+        batch_definition = (
+            context.data_sources.add_pandas("dxreport")
+            .add_dataframe_asset("submissions")
+            .add_batch_definition_whole_dataframe("batch")
+        )
+        suite = _build_suite(gx, specs)
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(
+            suite,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": INDEX_COLUMNS,
+                "return_unexpected_index_query": False,
+            },
+            expectation_parameters=parameters,
+        )
+    failures: list[Failure] = []
+    for item in result.results:
+        spec = by_index[item.expectation_config.meta["spec"]]
+        problem = _raised(item.exception_info)
+        if problem:
+            raise RuntimeError(
+                f"Great Expectations could not evaluate {spec.expectation} for rule {spec.rule}: {problem}"
+            )
+        for unexpected in item.result.get("unexpected_index_list") or []:
+            rid = unexpected["rid"] if isinstance(unexpected, dict) else unexpected
+            failures.append(Failure(spec=spec, rid=int(rid)))
+    return failures

@@ -1,0 +1,57 @@
+"""Business rules as data: `schemas/rules.yaml` holds each rule's code, severity, sheet and its
+Vietnamese and English message templates (with {placeholders}); code refers to rules by code only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from schemas import RULES_FILE
+from tasks.intake.submission import Message
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: str
+    sheet: str | None
+    message_vi: str
+    message_en: str
+    check: str = ""  # where it is checked: file | parse | gx | python
+
+
+class _Blank(dict):
+    def __missing__(self, key):  # a missing placeholder prints as '?' rather than raising
+        return "?"
+
+
+@lru_cache(maxsize=1)
+def load_rules(path: Path = RULES_FILE) -> dict[str, Rule]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rules = {}
+    for item in data["rules"]:
+        rule = Rule(**item)
+        if rule.severity not in ("error", "warning"):
+            raise ValueError(f"{path.name}: rule {rule.code}: severity must be error or warning")
+        if rule.code in rules:
+            raise ValueError(f"{path.name}: duplicate rule {rule.code}")
+        rules[rule.code] = rule
+    return rules
+
+
+def message(code: str, *, sheet: str | None = None, cell: str | None = None, **params) -> Message:
+    """Build the message of rule `code`; `sheet` defaults to the rule's sheet."""
+    rule = load_rules()[code]
+    sheet = sheet if sheet is not None else rule.sheet
+    values = _Blank(params, cell=cell or "", sheet=sheet or "")
+    return Message(
+        severity=rule.severity,  # type: ignore[arg-type]
+        rule=code,
+        sheet=sheet,
+        cell=cell,
+        message_vi=rule.message_vi.format_map(values),
+        message_en=rule.message_en.format_map(values),
+    )

@@ -1,0 +1,141 @@
+"""Intake steps as plain functions (the Prefect flow in flows/intake.py only orders them).
+
+collect -> parse -> validate (one batch) -> record (archive, ledger, load, receipt) per file.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from schemas.catalog_model import Catalog
+from tasks.core.settings import Settings
+from tasks.core.warehouse import connect, locked_periods, snapshot_catalog
+from tasks.intake.collect import FileChangedError, InboxFile, archive_file, describe, list_inbox
+from tasks.intake.ledger import Recorded, finish_unfinished, record_arrival
+from tasks.intake.submission import Submission
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Batch:
+    """The files of one intake run, in arrival order."""
+
+    received_at: datetime
+    files: list[InboxFile]
+    duplicate: list[bool]  # bytes already received (earlier run or earlier in batch)
+    locked: frozenset[str]
+    recovered: list[Recorded] = field(default_factory=list)
+
+
+@dataclass
+class StepTimes:
+    """Seconds per file per step, for the benchmark and the run artifact."""
+
+    parse: dict[str, float] = field(default_factory=dict)
+    record: dict[str, float] = field(default_factory=dict)
+
+
+def collect(settings: Settings, catalog: Catalog) -> Batch:
+    """Finish what a killed run left, then list, hash and classify the inbox."""
+    paths = settings.paths
+    received_at = settings.clock()
+    with connect(paths.warehouse) as con:
+        snapshot_catalog(con, catalog)
+        files = _describe_inbox(paths)
+        recovered = finish_unfinished(con, settings, files)
+        if recovered:
+            files = _describe_inbox(paths)
+        seen = {r[0] for r in con.execute("SELECT DISTINCT sha256 FROM arrivals").fetchall()}
+        locked = locked_periods(con)
+    duplicate = []
+    for item in files:
+        duplicate.append(item.sha256 in seen)
+        seen.add(item.sha256)
+    return Batch(received_at, files, duplicate, locked, recovered)
+
+
+def _describe_inbox(paths) -> list[InboxFile]:
+    """Hash every inbox file; one that vanished meanwhile is simply not part of this run."""
+    files = []
+    for path in list_inbox(paths):
+        try:
+            files.append(describe(path))
+        except FileNotFoundError:
+            log.warning("%s vanished from the inbox before it was read", path.name)
+    return files
+
+
+def parse_batch(
+    settings: Settings, batch: Batch, times: StepTimes | None = None
+) -> list[Submission | None]:
+    """Read every non-duplicate file (file checks + workbook parse); None for duplicates."""
+    from tasks.intake.parse import read_submission
+
+    subs: list[Submission | None] = []
+    for item, dup in zip(batch.files, batch.duplicate, strict=True):
+        if dup:
+            subs.append(None)
+            continue
+        start = time.perf_counter()
+        subs.append(read_submission(Path(item.path), item.file_name, item.path, settings))
+        if times is not None:
+            times.parse[item.file_name] = time.perf_counter() - start
+    return subs
+
+
+def validate_submissions(
+    settings: Settings, catalog: Catalog, batch: Batch, subs: list[Submission | None]
+) -> list[Submission | None]:
+    """One validation run (Great Expectations included) over the whole batch."""
+    from tasks.intake.validate import ValidationContext, validate_batch
+
+    readable = [s for s in subs if s is not None and s.readable]
+    if readable:
+        ctx = ValidationContext(
+            now=batch.received_at,
+            locked_periods=batch.locked,
+            narrative_max_chars=settings.narrative_max_chars,
+        )
+        validate_batch(readable, catalog, ctx)
+    return subs
+
+
+def record_batch(
+    settings: Settings,
+    batch: Batch,
+    subs: list[Submission | None],
+    times: StepTimes | None = None,
+) -> list[Recorded]:
+    """Archive, record, load and receipt each file in arrival order; one transaction per file.
+
+    A file that vanished or changed since it was hashed is left alone: the next run takes it anew.
+    """
+    out = []
+    with connect(settings.paths.warehouse) as con:
+        for item, sub in zip(batch.files, subs, strict=True):
+            start = time.perf_counter()
+            try:
+                archived = archive_file(settings.paths, item)
+            except (FileNotFoundError, FileChangedError) as exc:
+                log.warning("skipped %s until the next run: %s", item.file_name, exc)
+                continue
+            out.append(
+                record_arrival(con, settings, item, archived, sub, batch.received_at, batch.locked)
+            )
+            if times is not None:
+                times.record[item.file_name] = time.perf_counter() - start
+        con.execute(
+            "INSERT INTO run_log VALUES (?, 'intake', ?)", [batch.received_at, f"{len(out)} files"]
+        )
+    return out
+
+
+def summarize(recorded: list[Recorded]) -> dict:
+    receipts = [r.receipt for r in recorded]
+    return {"receipts": receipts, "counts": dict(Counter(r["status"] for r in receipts))}

@@ -1,0 +1,155 @@
+"""Render the quarterly report: ReportModel -> HTML (Jinja2) -> PDF (WeasyPrint).
+
+One Jinja environment (StrictUndefined, autoescape on for every template, templates loaded from
+report_templates/ next to this package). WeasyPrint gets a url_fetcher that serves only files inside
+report_templates/ and refuses everything else (network, other local files, data: URLs), so no text
+submitted by a unit can make the renderer read a file or call out. Unit text is escaped anyway; the
+fetcher is the second lock.
+
+PDF metadata (title, author, keywords, created/modified) come from <meta> tags in the template; the
+dates are the model's `issued_on`, and no PDF identifier is written, so two renders of the same model
+give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+import re
+import time
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from tasks.report.build import ReportModel
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "report_templates"
+REPORT_TEMPLATE = "report.html.j2"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RenderStats:
+    pages: int
+    seconds: float
+    served: tuple[str, ...] = ()  # URLs the fetcher served (template files)
+    refused: tuple[str, ...] = ()  # URLs it refused
+
+
+class TemplateOnlyFetcher(URLFetcher):
+    """A WeasyPrint 70 URL fetcher that serves only regular files under `root`.
+
+    WeasyPrint >= 67 expects a URLFetcher instance (it reads `_fail_on_errors` from it) whose
+    `fetch(url, headers=None)` returns a URLFetcherResponse. A refused URL raises ValueError, which
+    WeasyPrint turns into a logged warning and renders on without the resource.
+    """
+
+    def __init__(self, root: Path = TEMPLATES_DIR):
+        super().__init__(allowed_protocols=("file",), allow_redirects=False, fail_on_errors=False)
+        self.root = Path(root).resolve()
+        self.served: list[str] = []
+        self.refused: list[str] = []
+
+    def local_path(self, url: str) -> Path | None:
+        """The file under `root` that `url` names, or None when it must not be served."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return None
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost") or parts.query:
+            return None
+        try:
+            path = Path(url2pathname(unquote(parts.path))).resolve()
+        except (OSError, ValueError):
+            return None
+        if not path.is_relative_to(self.root) or not path.is_file():
+            return None
+        return path
+
+    def fetch(self, url, headers=None):
+        path = self.local_path(url)
+        if path is None:
+            self.refused.append(url)
+            log.warning("Refused to fetch %s (only files in %s are served)", url, self.root)
+            raise ValueError(f"URL refused by the report renderer: {url}")
+        self.served.append(url)
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if mime.startswith("text/"):
+            mime += "; charset=utf-8"
+        return URLFetcherResponse(
+            path.as_uri(), body=path.read_bytes(), headers={"Content-Type": mime}
+        )
+
+
+# Tokens a line must not split: "Quý III/2025", dates "14/06/2025", "81,3%", "61/75", "Số:  /BC-X".
+_KEEP_TOGETHER = re.compile(
+    r"Quý [IV]+/\d{4}|\d{1,2}/\d{1,2}/\d{4}|\d[\d.]*(?:,\d+)?%|\d[\d.,]*/\d[\d.,]*"
+)
+
+
+def keep_together(value: object) -> Markup:
+    """Jinja filter `nw`: escape the text FIRST, then wrap period labels, dates, percentages and
+    fractions in a no-wrap span (WeasyPrint would otherwise break "Quý III/ 2025" after the slash).
+    The pattern matches only digits, letters I/V, '.', ',', '/', '%' and spaces, so nothing from the
+    (escaped) text can become markup."""
+    escaped = str(escape(value))
+    return Markup(_KEEP_TOGETHER.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', escaped))
+
+
+@cache
+def environment() -> Environment:
+    """The one Jinja environment of the report templates."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
+    )
+    env.filters["nw"] = keep_together
+    return env
+
+
+def render_html(model: ReportModel) -> str:
+    """The report as an HTML string (every value autoescaped)."""
+    return environment().get_template(REPORT_TEMPLATE).render(m=model)
+
+
+def render_pdf(
+    model: ReportModel, out_path: Path, *, fetcher: TemplateOnlyFetcher | None = None
+) -> RenderStats:
+    """Write the report PDF to `out_path` (atomically: a temporary file, then a rename)."""
+    started = time.perf_counter()
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fetcher = fetcher or TemplateOnlyFetcher()
+    html = HTML(
+        string=render_html(model),
+        base_url=str(TEMPLATES_DIR / REPORT_TEMPLATE),
+        url_fetcher=fetcher,
+        media_type="print",
+    )
+    document = html.render()
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    try:
+        document.write_pdf(tmp, pdf_identifier=False)
+        os.replace(tmp, out_path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return RenderStats(
+        pages=len(document.pages),
+        seconds=round(time.perf_counter() - started, 3),
+        served=tuple(fetcher.served),
+        refused=tuple(fetcher.refused),
+    )

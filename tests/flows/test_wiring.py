@@ -1,0 +1,82 @@
+"""Cheap wiring checks: prefect.yaml entrypoints import, parameters match flow signatures, files exist."""
+
+import importlib
+import inspect
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOYMENTS = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
+
+
+def _flow(entrypoint: str):
+    path, name = entrypoint.split(":")
+    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    return getattr(module, name)
+
+
+@pytest.mark.parametrize("deployment", DEPLOYMENTS, ids=lambda d: d["name"])
+def test_entrypoint_imports_a_flow(deployment):
+    from prefect import Flow
+
+    flow = _flow(deployment["entrypoint"])
+    assert isinstance(flow, Flow)
+    assert (ROOT / deployment["entrypoint"].split(":")[0]).exists()
+
+
+@pytest.mark.parametrize("deployment", DEPLOYMENTS, ids=lambda d: d["name"])
+def test_deployment_parameters_match_signature(deployment):
+    flow = _flow(deployment["entrypoint"])
+    signature = inspect.signature(flow.fn)
+    for name in deployment.get("parameters") or {}:
+        assert name in signature.parameters, f"{deployment['name']}: unknown parameter {name}"
+    for (
+        name,
+        param,
+    ) in signature.parameters.items():  # every parameter has a default: schedules need none
+        assert param.default is not inspect.Parameter.empty, (
+            f"{deployment['name']}: {name} has no default"
+        )
+
+
+@pytest.mark.parametrize("deployment", DEPLOYMENTS, ids=lambda d: d["name"])
+def test_parameter_form_is_flat_with_vietnamese_titles(deployment):
+    flow = _flow(deployment["entrypoint"])
+    schema = flow.parameters.model_dump()
+    assert not schema.get("definitions") and not schema.get("$defs"), (
+        "nested parameters break the UI form"
+    )
+    for name, prop in schema["properties"].items():
+        assert prop.get("title") and prop["title"] != name.title(), (
+            f"{name} needs a Vietnamese title"
+        )
+
+
+@pytest.mark.parametrize("deployment", DEPLOYMENTS, ids=lambda d: d["name"])
+def test_schedules_use_vietnam_time(deployment):
+    for schedule in deployment.get("schedules") or []:
+        assert schedule["timezone"] == "Asia/Ho_Chi_Minh"
+
+
+def test_every_flow_module_has_a_deployment():
+    entrypoints = {d["entrypoint"].split(":")[0] for d in DEPLOYMENTS}
+    assert {
+        "flows/intake.py",
+        "flows/quarterly_report.py",
+        "flows/make_templates.py",
+        "flows/demo.py",
+    } <= entrypoints
+
+
+def test_sql_and_templates_exist():
+    assert (ROOT / "schemas" / "sql" / "ddl.sql").exists()
+    assert (ROOT / "report_templates").is_dir()
+    assert list((ROOT / "report_templates").glob("*.j2")), "report templates missing"
+
+
+def test_packages_are_installed_from_the_project():
+    for name in ("flows", "tasks", "schemas"):
+        module = importlib.import_module(name)
+        assert Path(module.__file__).resolve().parent.parent == ROOT
