@@ -1,26 +1,70 @@
-"""The DuckDB warehouse: connections, schema, and the small ledger queries the flows need.
+"""The DuckDB warehouse: connections and the one loader of the SQL in schemas/sql/.
+
+Every statement, reads and writes alike, lives in `schemas/sql/<name>.sql` and takes named
+parameters (`$period_id`); inserts name their columns. `query`, `execute` and `execute_many` bind
+exactly the parameters a file uses and refuse to run when one is missing.
 
 Connections are opened inside each step and closed at its end (never passed between tasks). Writers
-hold the workspace lock (tasks.workspace.workspace_lock); each load is one transaction.
+hold the workspace lock (tasks.core.workspace.workspace_lock); each load is one transaction.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from schemas import SQL_DIR
 from schemas.catalog_model import Catalog
 
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
 
 @cache
 def sql(name: str) -> str:
     """The text of schemas/sql/<name>.sql."""
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+@cache
+def parameters(name: str) -> frozenset[str]:
+    """The named parameters ($name) that schemas/sql/<name>.sql uses (comments ignored)."""
+    code = "\n".join(line.split("--", 1)[0] for line in sql(name).splitlines())
+    return frozenset(_PARAM.findall(code))
+
+
+def _bind(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    used = parameters(name)
+    missing = used - params.keys()
+    if missing:
+        raise ValueError(f"{name}.sql needs parameters {sorted(missing)}")
+    return {k: params[k] for k in used}
+
+
+def execute(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> duckdb.DuckDBPyConnection:
+    """Run schemas/sql/<name>.sql with the named parameters it uses."""
+    return con.execute(sql(name), _bind(name, params) or None)
+
+
+def execute_many(
+    con: duckdb.DuckDBPyConnection, name: str, rows: Iterable[Mapping[str, Any]]
+) -> None:
+    """Run schemas/sql/<name>.sql once per row (each row a mapping of its named parameters)."""
+    bound = [_bind(name, row) for row in rows]
+    if bound:
+        con.executemany(sql(name), bound)
+
+
+def query(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
+    """Run a query file; its rows as dicts (fully fetched)."""
+    cursor = execute(con, name, **params)
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 @contextlib.contextmanager
@@ -38,20 +82,33 @@ def connect(db_path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDB
 
 
 def locked_periods(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
-    return frozenset(r[0] for r in con.execute("SELECT period_id FROM period_locks").fetchall())
+    return frozenset(row["period_id"] for row in query(con, "ledger_locked_periods"))
 
 
 def snapshot_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
     """Replace the catalogue snapshot tables (grain: one row per unit / per element)."""
     con.execute("BEGIN")
-    con.execute("DELETE FROM catalog_units")
-    con.executemany(
-        "INSERT INTO catalog_units VALUES (?, ?, ?, ?, ?)",
-        [(u.code, u.name, u.type, u.valid_from, u.valid_to) for u in catalog.units],
+    execute(con, "catalog_clear")
+    execute_many(
+        con,
+        "catalog_insert_unit",
+        (
+            {
+                "code": u.code,
+                "name": u.name,
+                "type": u.type,
+                "valid_from": u.valid_from,
+                "valid_to": u.valid_to,
+            }
+            for u in catalog.units
+        ),
     )
-    con.execute("DELETE FROM catalog_elements")
-    con.executemany(
-        "INSERT INTO catalog_elements VALUES (?, ?, ?, ?)",
-        [(e.code, e.name, e.kind, e.uom) for e in catalog.data_elements],
+    execute_many(
+        con,
+        "catalog_insert_element",
+        (
+            {"code": e.code, "name": e.name, "kind": e.kind, "uom": e.uom}
+            for e in catalog.data_elements
+        ),
     )
     con.execute("COMMIT")

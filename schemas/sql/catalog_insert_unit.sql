@@ -1,0 +1,3 @@
+-- One unit of the catalogue snapshot (grain of catalog_units: one row per unit).
+INSERT INTO catalog_units (unit_code, name, unit_type, valid_from, valid_to)
+VALUES ($code, $name, $type, $valid_from, $valid_to);
