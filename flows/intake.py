@@ -2,37 +2,52 @@
 
 from __future__ import annotations
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
+from prefect.tasks import exponential_backoff
 
 from flows.common import settings_for
+from flows.logs import register_project_loggers
 from flows.params import Home, Now
 from tasks.core.workspace import workspace_catalog, workspace_lock
 from tasks.intake import steps
 
+# Seconds before a step is given up (a hung reader, Great Expectations or DuckDB call must not hold
+# the workspace lock for ever); generous for a quarter's worth of files on a slow machine.
+COLLECT_TIMEOUT = 600
+PARSE_TIMEOUT = 1800
+VALIDATE_TIMEOUT = 1800
+RECORD_TIMEOUT = 1800
 
-@task(name="load-catalog", cache_policy=NONE)
+
+@task(
+    name="load-catalog",
+    cache_policy=NONE,
+    retries=2,
+    retry_delay_seconds=exponential_backoff(backoff_factor=1),
+    timeout_seconds=60,
+)
 def load_catalog_task(settings):
     return workspace_catalog(settings)
 
 
-@task(name="collect", cache_policy=NONE)
+@task(name="collect", cache_policy=NONE, timeout_seconds=COLLECT_TIMEOUT)
 def collect(settings, catalog):
     return steps.collect(settings, catalog)
 
 
-@task(name="parse", cache_policy=NONE)
+@task(name="parse", cache_policy=NONE, timeout_seconds=PARSE_TIMEOUT)
 def parse(settings, batch):
     return steps.parse_batch(settings, batch)
 
 
-@task(name="validate", cache_policy=NONE)
+@task(name="validate", cache_policy=NONE, timeout_seconds=VALIDATE_TIMEOUT)
 def validate(settings, catalog, batch, subs):
     return steps.validate_submissions(settings, catalog, batch, subs)
 
 
-@task(name="record-and-load", cache_policy=NONE)
+@task(name="record-and-load", cache_policy=NONE, timeout_seconds=RECORD_TIMEOUT)
 def record(settings, batch, subs):
     return steps.record_batch(settings, batch, subs)
 
@@ -40,6 +55,7 @@ def record(settings, batch, subs):
 @flow(name="intake", log_prints=True)
 def intake(home: Home = None, now: Now = None) -> dict:
     """Take every file in inbox/, file it in the ledger, validate, load what is accepted, write receipts."""
+    register_project_loggers()
     settings = settings_for(home, now)
     with workspace_lock(settings):
         catalog = load_catalog_task(settings)
@@ -48,8 +64,42 @@ def intake(home: Home = None, now: Now = None) -> dict:
         subs = validate(settings, catalog, batch, subs)
         recorded = batch.recovered + record(settings, batch, subs)
     summary = steps.summarize(recorded)
+    log_outcomes(summary)
     publish(summary)
     return summary
+
+
+def receipt_line(receipt: dict) -> str:
+    """One line per file for the run log: outcome, unit, period, version, first error."""
+    where = " ".join(
+        part
+        for part in (
+            receipt["unit"] or "-",
+            receipt["period"] or "-",
+            f"v{receipt['version']}" if receipt["version"] else "",
+            receipt["timeliness"] or "",
+        )
+        if part
+    )
+    line = f"{receipt['file']}: {receipt['status']} ({where})"
+    errors = [m for m in receipt["messages"] if m["severity"] == "error"]
+    if errors:
+        first = errors[0]
+        place = " ".join(p for p in (first["sheet"], first["cell"]) if p)
+        line += (
+            f" — {first['rule']}" + (f" [{place}]" if place else "") + f": {first['message_vi']}"
+        )
+        if len(errors) > 1:
+            line += f" (+{len(errors) - 1} lỗi khác / more errors)"
+    return line
+
+
+def log_outcomes(summary: dict) -> None:
+    logger = get_run_logger()
+    for receipt in summary["receipts"]:
+        logger.info(receipt_line(receipt))
+    if not summary["receipts"]:
+        logger.info("Hộp thư trống: không có tệp nào. / Inbox empty: no files.")
 
 
 def publish(summary: dict) -> None:

@@ -1,22 +1,53 @@
-"""Flow `quarterly-report`: query -> view model -> HTML -> PDF -> reports/<P>/ (+ lock when final)."""
+"""Flow `quarterly-report`: query -> view model -> HTML -> PDF -> reports/<P>/, then, for a final
+report, the period lock as its own step once the PDF is written."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NONE
+from prefect.tasks import exponential_backoff
 
 from flows.common import resolve_period, settings_for
+from flows.logs import register_project_loggers
 from flows.params import Final, Home, Now, PeriodId
 from tasks.core.workspace import workspace_catalog, workspace_lock
-from tasks.report.issue import issue_report
+from tasks.report.issue import lock_period, render_report
+
+RENDER_TIMEOUT = (
+    1800  # WeasyPrint on a long report on a slow machine; a hang must not hold the lock
+)
 
 
-@task(name="render-report", cache_policy=NONE)
+@task(
+    name="load-catalog",
+    cache_policy=NONE,
+    retries=2,
+    retry_delay_seconds=exponential_backoff(backoff_factor=1),
+    timeout_seconds=60,
+)
+def load_catalog_task(settings):
+    return workspace_catalog(settings)
+
+
+@task(name="render-report", cache_policy=NONE, timeout_seconds=RENDER_TIMEOUT)
 def render(settings, catalog, period, final):
-    return issue_report(settings, catalog, period, final=final)
+    return render_report(settings, catalog, period, final=final)
+
+
+@task(name="lock-period", cache_policy=NONE, timeout_seconds=120)
+def lock(settings, period, result):
+    """Irreversible: from now on files for this period are archived as after_lock."""
+    locked = lock_period(settings, period, result)
+    get_run_logger().info(
+        "Đã khóa kỳ %s (báo cáo chính thức %s). / Period %s locked.",
+        period.label_vi,
+        result.pdf_path,
+        period.id,
+    )
+    return locked
 
 
 @flow(name="quarterly-report", log_prints=True)
@@ -24,11 +55,14 @@ def quarterly_report(
     period: PeriodId = None, final: Final = False, home: Home = None, now: Now = None
 ) -> dict:
     """Render the quarterly PDF progress report of a period from what is loaded."""
+    register_project_loggers()
     settings = settings_for(home, now)
     p = resolve_period(period, settings)
     with workspace_lock(settings):
-        catalog = workspace_catalog(settings)
+        catalog = load_catalog_task(settings)
         result = render(settings, catalog, p, final)
+        if result.final and not result.locked:
+            result = lock(settings, p, result)
     create_markdown_artifact(
         f"# Báo cáo {p.label_vi}\n\n- Tệp: `{result.pdf_path}`\n- Số trang: {result.pages}\n"
         f"- Chính thức (khóa kỳ): {'có' if result.final else 'không (dự thảo)'}",

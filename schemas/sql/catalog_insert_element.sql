@@ -1,3 +1,3 @@
--- One data element of the catalogue snapshot (grain of catalog_elements: one row per element).
+-- Grain: catalog_elements, one row per data element of the catalogue snapshot.
 INSERT INTO catalog_elements (element_code, name, kind, uom)
 VALUES ($code, $name, $kind, $uom);

@@ -18,9 +18,9 @@ from pydantic import ValidationError
 
 from schemas.catalog_model import Unit
 from tasks.core.errors import CatalogError, UsageError
+from tasks.core.files import write_atomic
 from tasks.core.settings import Settings
 from tasks.core.workspace import workspace_catalog, workspace_lock
-from tasks.intake.collect import write_atomic
 
 COLUMNS = ["code", "name", "type", "valid_from", "valid_to", "successor_of"]
 

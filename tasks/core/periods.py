@@ -17,11 +17,14 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 
 from tasks.core.errors import PeriodError
-from tasks.core.settings import TZ
+
+TZ_NAME = "Asia/Ho_Chi_Minh"
+TZ = ZoneInfo(TZ_NAME)
 
 DE_AN_START = date(2022, 10, 28)
 FIRST_YEAR, FIRST_QUARTER = 2022, 4
@@ -130,20 +133,39 @@ class Period:
         ]
 
     # --- deadlines --------------------------------------------------------------------------------
-    def deadline(self, working_days: int = 2) -> date:
-        """Last day for units to submit: N working days after the cut-off."""
+    def deadline(self, working_days: int) -> date:
+        """Last day for units to submit: N working days after the cut-off (N from the settings:
+        use `Settings.calendar.deadline(period)` rather than calling this with a number)."""
         return nth_working_day_after(self.window_end, working_days)
 
-    def report_due(self, day: int = 20) -> date:
+    def report_due(self, day: int) -> date:
         return date(self.year, self.quarter * 3, day)
 
     def opens_at(self) -> datetime:
         return datetime.combine(self.window_start, time.min, TZ)
 
-    def timeliness(self, received_at: datetime, working_days: int = 2) -> str:
+    def timeliness(self, received_at: datetime, working_days: int) -> str:
         """`on_time` when received on or before the deadline day (local time), else `late`."""
         local_day = received_at.astimezone(TZ).date()
         return "on_time" if local_day <= self.deadline(working_days) else "late"
+
+
+@dataclass(frozen=True)
+class ReportingCalendar:
+    """The configurable calendar rules (from `Settings.calendar`): the one source of the deadline and
+    the report's due date for receipts, templates, the PDF and `dxreport status`."""
+
+    submission_working_days: int
+    report_due_day: int
+
+    def deadline(self, period: Period) -> date:
+        return period.deadline(self.submission_working_days)
+
+    def report_due(self, period: Period) -> date:
+        return period.report_due(self.report_due_day)
+
+    def timeliness(self, period: Period, received_at: datetime) -> str:
+        return period.timeliness(received_at, self.submission_working_days)
 
 
 def period_containing(day: date) -> Period:

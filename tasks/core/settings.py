@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-TZ_NAME = "Asia/Ho_Chi_Minh"
-TZ = ZoneInfo(TZ_NAME)
+from tasks.core.periods import TZ, TZ_NAME, ReportingCalendar
+
+__all__ = ["TZ", "TZ_NAME", "Settings", "WorkspacePaths", "load_settings"]
 
 
 class Settings(BaseSettings):
@@ -24,8 +24,15 @@ class Settings(BaseSettings):
     max_file_bytes: int = 10 * 1024 * 1024
     max_uncompressed_bytes: int = 100 * 1024 * 1024
     max_compression_ratio: float = 100.0
-    submission_working_days: int = 2
-    report_due_day: int = 20
+    submission_working_days: int = Field(
+        default=2, ge=0, le=30, description="units submit within N working days after the cut-off"
+    )
+    report_due_day: int = Field(
+        default=20,
+        ge=15,
+        le=31,
+        description="the consolidated report is due on this day of the quarter's last month",
+    )
     narrative_max_chars: int = 4000
     lock_timeout_seconds: float = 600.0
 
@@ -35,6 +42,11 @@ class Settings(BaseSettings):
             now = self.now if self.now.tzinfo else self.now.replace(tzinfo=TZ)
             return now.astimezone(TZ)
         return datetime.now(TZ)
+
+    @property
+    def calendar(self) -> ReportingCalendar:
+        """Deadlines and the report's due date, as configured (the one source for every step)."""
+        return ReportingCalendar(self.submission_working_days, self.report_due_day)
 
     @cached_property
     def paths(self) -> WorkspacePaths:

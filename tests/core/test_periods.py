@@ -119,7 +119,7 @@ def test_substituted_saturday_is_a_working_day():
     ],
 )
 def test_timeliness_in_local_time(received, expected):
-    assert Period.parse("2025Q3").timeliness(datetime.fromisoformat(received)) == expected
+    assert Period.parse("2025Q3").timeliness(datetime.fromisoformat(received), 2) == expected
 
 
 def test_navigation_and_year_to_date():

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from schemas import SQL_DIR
 from tasks.core.errors import NoDataError, WorkspaceBusyError
 from tasks.core.formatting import (
     fmt_change,
@@ -18,9 +19,11 @@ from tasks.core.formatting import (
     fmt_percent,
     truncate_text,
 )
-from tasks.core.periods import Period
-from tasks.report.build import SQL_DIR, build_report_model
+from tasks.core.periods import Period, ReportingCalendar
+from tasks.report.build import build_report_model
 from tests.builders.report_db import LONG_TEXT, XSS_TEXT, build_report_db, small_catalog
+
+CALENDAR = ReportingCalendar(submission_working_days=2, report_due_day=20)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +38,7 @@ def catalog():
 
 @pytest.fixture(scope="module")
 def q2(db, catalog):
-    return build_report_model(db, catalog, Period(2025, 2), date(2025, 6, 20))
+    return build_report_model(db, catalog, Period(2025, 2), date(2025, 6, 20), calendar=CALENDAR)
 
 
 def ind(model, code):
@@ -93,13 +96,13 @@ def test_year_to_date_sums(q2):
 
 
 def test_year_to_date_count_below_target_before_q4_is_in_progress(db, catalog):
-    q1 = build_report_model(db, catalog, Period(2025, 1), date(2025, 3, 20))
+    q1 = build_report_model(db, catalog, Period(2025, 1), date(2025, 3, 20), calendar=CALENDAR)
     assert ind(q1, "T4").value == 1
     assert ind(q1, "T4").assessment == "Đang thực hiện"
 
 
 def test_no_target_year_says_so(db, catalog):
-    m = build_report_model(db, catalog, Period(2024, 4), date(2024, 12, 20))
+    m = build_report_model(db, catalog, Period(2024, 4), date(2024, 12, 20), calendar=CALENDAR)
     t1 = ind(m, "T1")
     assert t1.value_text == "60,0%"
     assert t1.target_text == "Chưa có chỉ tiêu năm 2024"
@@ -145,15 +148,15 @@ def test_generated_summary_sentence(q2):
 def test_submission_status(q2):
     s = q2.status
     assert (s.expected, s.submitted, s.on_time, s.late) == (8, 6, 5, 1)
-    assert (s.missing, s.rejected_only, s.corrected, s.unexpected) == (2, 1, 1, 0)
-    assert s.rejected_only_units == ("UBND phường Thuận Phước",)
+    assert (s.missing, s.rejected, s.corrected, s.unexpected) == (2, 1, 1, 0)
+    assert s.rejected_units == ("UBND phường Thuận Phước",)
     assert set(s.missing_units) == {"UBND phường Thuận Phước", "Hội Liên hiệp Phụ nữ thành phố"}
     assert s.late_units == ("UBND phường Thanh Bình",)
     assert s.deadline_text == "17/06/2025"
     rows = {r.unit_code: r for r in s.rows}
     vp = rows["VP_UBND"]
     assert (vp.status, vp.version, vp.received_on) == ("on_time", 2, "20/06/2025")
-    assert rows["P_THUAN_PHUOC"].status == "rejected_only"
+    assert rows["P_THUAN_PHUOC"].status == "rejected"
     assert rows["DT_HOI_LHPN"].status_text == "Chưa gửi"
     assert rows["B_BAO_DA_NANG"].type_name == "Cơ quan báo chí"
     assert [g.type_name for g in s.groups] == [
@@ -168,7 +171,7 @@ def test_submission_status(q2):
 
 
 def test_unit_that_ended_before_cut_off_but_submitted(db, catalog):
-    q1 = build_report_model(db, catalog, Period(2025, 1), date(2025, 3, 20))
+    q1 = build_report_model(db, catalog, Period(2025, 1), date(2025, 3, 20), calendar=CALENDAR)
     row = next(r for r in q1.status.rows if r.unit_code == "S_TTTT")
     assert not row.expected and row.status == "on_time"
     assert q1.status.unexpected == 1
@@ -191,7 +194,9 @@ def test_narratives_newest_version_truncated_untrusted_text_kept_verbatim(q2):
 
 
 def test_excerpts_are_bounded(db, catalog):
-    m = build_report_model(db, catalog, Period(2025, 2), date(2025, 6, 20), excerpts_per_section=1)
+    m = build_report_model(
+        db, catalog, Period(2025, 2), date(2025, 6, 20), excerpts_per_section=1, calendar=CALENDAR
+    )
     assert len(m.highlights.excerpts) == 1
     assert m.highlights.units_count == 3
     assert m.highlights.excerpts[0].unit_name == "UBND phường Thanh Bình"  # the most substantial
@@ -215,12 +220,14 @@ def test_header_and_closing(q2):
 
 
 def test_final_report_has_no_draft_flag(db, catalog):
-    m = build_report_model(db, catalog, Period(2025, 2), date(2025, 6, 20), final=True)
+    m = build_report_model(
+        db, catalog, Period(2025, 2), date(2025, 6, 20), final=True, calendar=CALENDAR
+    )
     assert not m.header.draft and m.header.draft_label == ""
 
 
 def test_period_without_any_submission_still_reports(db, catalog):
-    m = build_report_model(db, catalog, Period(2025, 3), date(2025, 9, 20))
+    m = build_report_model(db, catalog, Period(2025, 3), date(2025, 9, 20), calendar=CALENDAR)
     assert not m.has_data
     assert "chưa có đơn vị nào" in m.no_data_text
     assert m.status.submitted == 0 and m.status.missing == m.status.expected
@@ -229,21 +236,35 @@ def test_period_without_any_submission_still_reports(db, catalog):
 
 def test_missing_warehouse_raises_no_data(tmp_path, catalog):
     with pytest.raises(NoDataError) as err:
-        build_report_model(tmp_path / "none.duckdb", catalog, Period(2025, 2), date(2025, 6, 20))
+        build_report_model(
+            tmp_path / "none.duckdb", catalog, Period(2025, 2), date(2025, 6, 20), calendar=CALENDAR
+        )
     assert "kho dữ liệu" in err.value.message_vi
 
 
 def test_connection_is_closed_after_building(db, catalog, q2):
-    # a read-write open in the same process fails while a read-only one is left open
+    # DuckDB refuses a read-write open of a file this process still holds read-only ...
+    held = duckdb.connect(str(db), read_only=True)
+    try:
+        with pytest.raises(duckdb.ConnectionException):
+            duckdb.connect(str(db))
+    finally:
+        held.close()
+    # ... so after building (the q2 fixture), writing works only if the model closed its connection
     con = duckdb.connect(str(db))
-    con.close()
+    try:
+        con.execute("CREATE TABLE probe (x INTEGER)")
+        con.execute("INSERT INTO probe VALUES (1)")
+        assert con.execute("SELECT count(*) FROM probe").fetchone() == (1,)
+    finally:
+        con.close()
 
 
 def test_warehouse_open_for_writing_gives_a_clear_error(db, catalog):
     con = duckdb.connect(str(db))
     try:
         with pytest.raises(WorkspaceBusyError) as err:
-            build_report_model(db, catalog, Period(2025, 2), date(2025, 6, 20))
+            build_report_model(db, catalog, Period(2025, 2), date(2025, 6, 20), calendar=CALENDAR)
         assert "đang ghi" in err.value.message_vi
     finally:
         con.close()
@@ -294,6 +315,6 @@ def test_unknown_unit_codes_stay_out_of_the_report(tmp_path, catalog):
     db = create_db(path)
     db.reject("PHAI_VAN", "2025Q2", at("2025-06-16"))  # a typo in Mã đơn vị: rejected at intake
     db.con.close()
-    model = build_report_model(path, catalog, Period(2025, 2), date(2025, 6, 20))
+    model = build_report_model(path, catalog, Period(2025, 2), date(2025, 6, 20), calendar=CALENDAR)
     assert "PHAI_VAN" not in {row.unit_code for row in model.status.rows}
     assert model.status.unexpected == 0

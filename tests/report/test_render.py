@@ -10,12 +10,14 @@ import pytest
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from tasks.core.periods import Period
+from tasks.core.periods import Period, ReportingCalendar
 from tasks.report.build import build_report_model
 from tasks.report.render import TEMPLATES_DIR, TemplateOnlyFetcher, render_html, render_pdf
 from tests.builders.report_db import build_report_db, small_catalog
 
 MM = 72 / 25.4
+
+CALENDAR = ReportingCalendar(submission_working_days=2, report_due_day=20)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +32,7 @@ def catalog():
 
 @pytest.fixture(scope="module")
 def q2_model(db, catalog):
-    return build_report_model(db, catalog, Period(2025, 2), date(2025, 6, 20))
+    return build_report_model(db, catalog, Period(2025, 2), date(2025, 6, 20), calendar=CALENDAR)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +84,9 @@ def test_first_page_is_a_vietnamese_administrative_report(q2_pdf):
 
 
 def test_issuer_depends_on_the_issue_date(db, catalog, tmp_path):
-    model = build_report_model(db, catalog, Period(2024, 4), date(2024, 12, 20), final=True)
+    model = build_report_model(
+        db, catalog, Period(2024, 4), date(2024, 12, 20), final=True, calendar=CALENDAR
+    )
     out = tmp_path / "2024Q4.pdf"
     render_pdf(model, out)
     reader = PdfReader(out)
@@ -197,7 +201,7 @@ def test_two_renders_of_one_model_are_identical(q2_model, q2_pdf, tmp_path):
 
 
 def test_period_without_data_renders(db, catalog, tmp_path):
-    model = build_report_model(db, catalog, Period(2025, 3), date(2025, 9, 20))
+    model = build_report_model(db, catalog, Period(2025, 3), date(2025, 9, 20), calendar=CALENDAR)
     stats = render_pdf(model, tmp_path / "empty.pdf")
     text = flat(" ".join(p.extract_text() for p in PdfReader(tmp_path / "empty.pdf").pages))
     assert "chưa có đơn vị nào gửi báo cáo hợp lệ Quý III/2025" in text
