@@ -21,10 +21,13 @@ OutDir = Annotated[
 
 
 @task(name="write-templates", cache_policy=NONE)
-def write_templates(catalog, period, units, out_dir: Path) -> list[str]:
+def write_templates(catalog, period, units, out_dir: Path, working_days: int) -> list[str]:
     from tasks.workbook.template import write_template
 
-    return [str(write_template(catalog, unit, period, out_dir)) for unit in units]
+    return [
+        str(write_template(catalog, unit, period, out_dir, working_days=working_days))
+        for unit in units
+    ]
 
 
 @flow(name="make-templates", log_prints=True)
@@ -44,7 +47,7 @@ def make_templates(
     chosen = template_units(catalog, p, units or None)
     out_dir = Path(out) if out else settings.paths.templates / p.id
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = write_templates(catalog, p, chosen, out_dir)
+    files = write_templates(catalog, p, chosen, out_dir, settings.submission_working_days)
     create_markdown_artifact(
         f"# Mẫu biểu {p.label_vi}\n\n{len(files)} tệp trong `{out_dir}`", key="templates"
     )

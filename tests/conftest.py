@@ -13,6 +13,18 @@ from tasks.core.settings import Settings  # noqa: E402
 from tasks.core.workspace import ensure_workspace  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _no_environment_leaks():
+    """Whatever a test (or the command line it calls) sets in os.environ is undone after it."""
+    saved = dict(os.environ)
+    yield
+    for name in set(os.environ) - set(saved):
+        del os.environ[name]
+    for name, value in saved.items():
+        if os.environ.get(name) != value:
+            os.environ[name] = value
+
+
 @pytest.fixture(scope="session")
 def catalog():
     return load_catalog()

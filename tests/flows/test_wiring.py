@@ -2,6 +2,8 @@
 
 import importlib
 import inspect
+import pkgutil
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -60,14 +62,44 @@ def test_schedules_use_vietnam_time(deployment):
         assert schedule["timezone"] == "Asia/Ho_Chi_Minh"
 
 
-def test_every_flow_module_has_a_deployment():
-    entrypoints = {d["entrypoint"].split(":")[0] for d in DEPLOYMENTS}
-    assert {
-        "flows/intake.py",
-        "flows/quarterly_report.py",
-        "flows/make_templates.py",
-        "flows/demo.py",
-    } <= entrypoints
+@cache
+def _defined_flows() -> dict[str, str]:
+    """Every prefect Flow defined in a module of flows/ (subpackages too): entrypoint -> flow name.
+
+    The entrypoint is spelled as in prefect.yaml, `flows/<module>.py:<function>`. A flow imported
+    from another module counts only where it is defined.
+    """
+    from prefect import Flow
+
+    import flows
+
+    found: dict[str, str] = {}
+    for info in pkgutil.walk_packages(flows.__path__, prefix="flows."):
+        if info.name.rsplit(".", 1)[-1] == "__main__":
+            continue  # importing it would run the CLI
+        module = importlib.import_module(info.name)
+        path = Path(module.__file__).resolve().relative_to(ROOT).as_posix()
+        for attr, obj in vars(module).items():
+            if isinstance(obj, Flow) and obj.fn.__module__ == module.__name__:
+                found[f"{path}:{attr}"] = obj.name
+    return found
+
+
+def test_every_flow_has_a_deployment():
+    defined = _defined_flows()
+    assert defined, "no prefect flow found under flows/"
+    entrypoints = {d["entrypoint"] for d in DEPLOYMENTS}
+    missing = {
+        entrypoint: name for entrypoint, name in defined.items() if entrypoint not in entrypoints
+    }
+    assert not missing, f"flows without a deployment in prefect.yaml: {missing}"
+
+
+@pytest.mark.parametrize("deployment", DEPLOYMENTS, ids=lambda d: d["name"])
+def test_deployment_entrypoint_names_a_flow_of_flows(deployment):
+    assert deployment["entrypoint"] in _defined_flows(), (
+        f"{deployment['name']}: {deployment['entrypoint']} is not a flow defined under flows/"
+    )
 
 
 def test_sql_and_templates_exist():

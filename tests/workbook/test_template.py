@@ -23,10 +23,12 @@ from tasks.intake.submission import (
     SHEET_LISTS,
     SHEET_NARRATIVE,
 )
-from tasks.workbook.template import ACTIVITY_ROWS, template_units, write_template
+from tasks.workbook.sheets import ACTIVITY_ROWS
+from tasks.workbook.template import template_units, write_template
 
 Q3_2025 = Period(2025, 3)
 Q4_2024 = Period(2024, 4)
+WORKING_DAYS = 2  # the configured default (Settings.submission_working_days)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +48,7 @@ def written(catalog, tmp_path_factory):
         "B_BAO_DA_NANG": Q3_2025,  # báo chí
     }
     return {
-        code: write_template(catalog, catalog.unit(code), period, out)
+        code: write_template(catalog, catalog.unit(code), period, out, working_days=WORKING_DAYS)
         for code, period in cases.items()
     }
 
@@ -105,6 +107,23 @@ def test_element_rows_match_catalogue(catalog, written, code):
         [e.code, e.name, e.uom, e.kind_label, "", ""] for e in catalog.elements_for_type(unit.type)
     ]
     assert rows[1:] == expected
+
+
+@pytest.mark.parametrize(("working_days", "deadline"), [(2, "16/09/2025"), (5, "19/09/2025")])
+def test_info_hint_shows_the_configured_deadline(catalog, tmp_path, working_days, deadline):
+    """The cut-off 14/09/2025 is a Sunday: N working days later is Tue 16/09 (2) or Fri 19/09 (5)."""
+    path = write_template(
+        catalog, catalog.unit("P_HAI_CHAU"), Q3_2025, tmp_path, working_days=working_days
+    )
+    row = list(INFO_LABELS).index("period")
+    hint = _rows(path, SHEET_INFO)[row][2]
+    assert f"hạn gửi {deadline}" in hint
+
+
+def test_working_days_has_no_default(catalog, tmp_path):
+    """The deadline comes from the settings only: a call that forgets it fails loudly."""
+    with pytest.raises(TypeError, match="working_days"):
+        write_template(catalog, catalog.unit("P_HAI_CHAU"), Q3_2025, tmp_path)
 
 
 def test_elements_by_unit_type(written):
@@ -198,7 +217,9 @@ def test_narrative_sheet(written):
 
 
 def test_deterministic_bytes(catalog, tmp_path, written):
-    again = write_template(catalog, catalog.unit("P_HAI_CHAU"), Q3_2025, tmp_path)
+    again = write_template(
+        catalog, catalog.unit("P_HAI_CHAU"), Q3_2025, tmp_path, working_days=WORKING_DAYS
+    )
     assert again.read_bytes() == written["P_HAI_CHAU"].read_bytes()
     props = openpyxl.load_workbook(again).properties
     assert props.created == props.modified
@@ -245,7 +266,9 @@ def test_template_units_rejects(catalog, codes, period, needle):
 
 def test_prepared_on_accepts_a_date(catalog, tmp_path):
     """Round trip: a unit types a date in the template; both readers see a date shown dd/mm/yyyy."""
-    path = write_template(catalog, catalog.unit("DT_MTTQ"), Q3_2025, tmp_path)
+    path = write_template(
+        catalog, catalog.unit("DT_MTTQ"), Q3_2025, tmp_path, working_days=WORKING_DAYS
+    )
     wb = openpyxl.load_workbook(path)
     ws = wb[SHEET_INFO]
     row = list(INFO_LABELS).index("prepared_on") + 1
