@@ -89,12 +89,3 @@ def archive_file(paths: WorkspacePaths, item: InboxFile) -> Path:
         raise FileChangedError(f"{item.file_name} changed while being archived")
     os.replace(tmp, target)
     return target
-
-
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)

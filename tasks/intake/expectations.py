@@ -1,7 +1,7 @@
 """The Great Expectations side of validation: expectation specs as data, one suite, one run.
 
 The specs live in `schemas/rules.yaml` under `expectations:` (rule code, frame, expectation type,
-kwargs, optional extra row condition, the frame column holding the message's cell). tasks/intake/validate.py
+kwargs, optional extra row condition, the frame column holding the message's cell). tasks/intake/frames.py
 builds the frames of a whole batch, stacked into ONE pandas DataFrame with a `frame` column and a
 `rid` column (the row's position, mapping back to its submission and object); `run_expectations`
 runs every spec of the frames present in one GX Core 1.x validation of that DataFrame (ephemeral

@@ -19,10 +19,12 @@ from pathlib import Path
 
 import duckdb
 
+from tasks.core.files import write_atomic
 from tasks.core.periods import Period
 from tasks.core.settings import Settings, WorkspacePaths
+from tasks.core.warehouse import execute, execute_many, query
 from tasks.intake import rules
-from tasks.intake.collect import InboxFile, write_atomic
+from tasks.intake.collect import InboxFile
 from tasks.intake.load import insert_submission, next_version
 from tasks.intake.submission import Submission
 
@@ -37,14 +39,19 @@ def receipt_name(arrival_no: int, sha256: str) -> str:
     return f"{arrival_no:06d}-{sha256[:16]}.json"
 
 
-def first_arrival_of(
-    con: duckdb.DuckDBPyConnection, sha256: str
-) -> tuple[str, str | None, str | None] | None:
-    row = con.execute(
-        "SELECT receipt_name, unit_code, period_id FROM arrivals WHERE sha256 = ? ORDER BY arrival_no LIMIT 1",
-        [sha256],
-    ).fetchone()
-    return row
+def received_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The sha256 of every file content already in the ledger."""
+    return {row["sha256"] for row in query(con, "ledger_received_hashes")}
+
+
+def first_arrival_of(con: duckdb.DuckDBPyConnection, sha256: str) -> dict | None:
+    """The first arrival of these bytes (receipt_name, unit_code, period_id), or None."""
+    rows = query(con, "ledger_first_arrival", sha256=sha256)
+    return rows[0] if rows else None
+
+
+def log_run(con: duckdb.DuckDBPyConnection, started_at: datetime, flow: str, detail: str) -> None:
+    execute(con, "ledger_log_run", started_at=started_at, flow=flow, detail=detail)
 
 
 def timeliness_of(
@@ -78,16 +85,14 @@ def record_arrival(
     paths = settings.paths
     con.execute("BEGIN")
     try:
-        arrival_no = int(
-            con.execute("SELECT coalesce(max(arrival_no), 0) + 1 FROM arrivals").fetchone()[0]
-        )
+        arrival_no = int(query(con, "ledger_next_arrival_no")[0]["arrival_no"])
         name = receipt_name(arrival_no, item.sha256)
         first = first_arrival_of(con, item.sha256)
         version = None
         if first is not None:
-            status, timeliness, duplicate_of = "duplicate", None, first[0]
-            unit, period = first[1], first[2]
-            messages = [rules.message("DUPLICATE_FILE", duplicate_of=first[0])]
+            status, timeliness, duplicate_of = "duplicate", None, first["receipt_name"]
+            unit, period = first["unit_code"], first["period_id"]
+            messages = [rules.message("DUPLICATE_FILE", duplicate_of=duplicate_of)]
         else:
             assert sub is not None
             status, duplicate_of = sub.status, None
@@ -118,34 +123,30 @@ def record_arrival(
             "messages": [m.to_dict() for m in messages],
         }
         receipt_text = json.dumps(receipt, ensure_ascii=False, indent=2)
-        con.execute(
-            "INSERT INTO arrivals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE)",
-            [
-                arrival_no,
-                name,
-                item.file_name,
-                item.mtime_ns,
-                item.sha256,
-                item.size,
-                str(archive_path.relative_to(paths.home)),
-                received_at,
-                unit,
-                period,
-                version,
-                status,
-                timeliness,
-                duplicate_of,
-                receipt_text,
-            ],
+        execute(
+            con,
+            "ledger_insert_arrival",
+            arrival_no=arrival_no,
+            receipt_name=name,
+            file_name=item.file_name,
+            inbox_mtime_ns=item.mtime_ns,
+            sha256=item.sha256,
+            size_bytes=item.size,
+            archive_path=str(archive_path.relative_to(paths.home)),
+            received_at=received_at,
+            unit_code=unit,
+            period_id=period,
+            version=version,
+            status=status,
+            timeliness=timeliness,
+            duplicate_of=duplicate_of,
+            receipt_json=receipt_text,
         )
-        if messages:
-            con.executemany(
-                "INSERT INTO arrival_messages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (arrival_no, i, m.severity, m.rule, m.sheet, m.cell, m.message_vi, m.message_en)
-                    for i, m in enumerate(messages)
-                ],
-            )
+        execute_many(
+            con,
+            "ledger_insert_message",
+            ({"arrival_no": arrival_no, "seq": i, **m.to_dict()} for i, m in enumerate(messages)),
+        )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -168,22 +169,26 @@ def _finish(
             os.unlink(inbox_path)
         except FileNotFoundError:
             pass
-    con.execute("UPDATE arrivals SET finished = TRUE WHERE arrival_no = ?", [arrival_no])
+    execute(con, "ledger_mark_finished", arrival_no=arrival_no)
 
 
 def finish_unfinished(
     con: duckdb.DuckDBPyConnection, settings: Settings, inbox: list[InboxFile]
 ) -> list[Recorded]:
     """Complete arrivals a killed run committed but did not finish (receipt, inbox removal)."""
-    rows = con.execute(
-        "SELECT arrival_no, receipt_name, file_name, sha256, inbox_mtime_ns, receipt_json FROM arrivals "
-        "WHERE NOT finished ORDER BY arrival_no"
-    ).fetchall()
     done = []
-    for arrival_no, name, file_name, sha, _mtime_ns, receipt_text in rows:
-        match = next((f for f in inbox if f.file_name == file_name and f.sha256 == sha), None)
-        _finish(
-            con, settings.paths, arrival_no, name, receipt_text, Path(match.path) if match else None
+    for row in query(con, "ledger_unfinished_arrivals"):
+        match = next(
+            (f for f in inbox if f.file_name == row["file_name"] and f.sha256 == row["sha256"]),
+            None,
         )
-        done.append(Recorded(name, json.loads(receipt_text)))
+        _finish(
+            con,
+            settings.paths,
+            row["arrival_no"],
+            row["receipt_name"],
+            row["receipt_json"],
+            Path(match.path) if match else None,
+        )
+        done.append(Recorded(row["receipt_name"], json.loads(row["receipt_json"])))
     return done

@@ -1,21 +1,24 @@
-"""Load: write one accepted submission version into the warehouse (inside the caller's transaction)."""
+"""Load: write one accepted submission version into the warehouse (inside the caller's transaction).
+
+The statements are schemas/sql/load_*.sql. pandas is imported only when a submission has
+activities (the set-based insert), so an intake of an empty inbox never loads it.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 import duckdb
-import pandas as pd
 
+from tasks.core.warehouse import execute, execute_many, query
 from tasks.intake.submission import Submission
+
+ACTIVITIES_VIEW = "_activities_in"  # the name schemas/sql/load_insert_activities.sql selects from
 
 
 def next_version(con: duckdb.DuckDBPyConnection, unit_code: str, period_id: str) -> int:
-    row = con.execute(
-        "SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE unit_code = ? AND period_id = ?",
-        [unit_code, period_id],
-    ).fetchone()
-    return int(row[0])
+    rows = query(con, "load_next_version", unit_code=unit_code, period_id=period_id)
+    return int(rows[0]["version"])
 
 
 def insert_submission(
@@ -29,37 +32,36 @@ def insert_submission(
     timeliness: str,
 ) -> None:
     """Insert the submission row and its values, activities and narratives (grain: see DDL)."""
-    key = (sub.unit_code, sub.period_id, version)
+    key = {"unit_code": sub.unit_code, "period_id": sub.period_id, "version": version}
     h = sub.header
-    con.execute(
-        "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            *key,
-            arrival_no,
-            sha256,
-            received_at,
-            timeliness,
-            bool(sub.messages),
-            h.unit_name,
-            h.preparer,
-            h.phone,
-            h.email,
-            h.prepared_on,
-            sub.template_version,
-        ],
+    execute(
+        con,
+        "load_insert_submission",
+        **key,
+        arrival_no=arrival_no,
+        sha256=sha256,
+        received_at=received_at,
+        timeliness=timeliness,
+        has_warnings=bool(sub.messages),
+        unit_name_given=h.unit_name,
+        preparer=h.preparer,
+        phone=h.phone,
+        email=h.email,
+        prepared_on=h.prepared_on,
+        template_version=sub.template_version,
     )
-    if sub.values:
-        con.executemany(
-            "INSERT INTO element_values VALUES (?, ?, ?, ?, ?, ?)",
-            [(*key, v.code, v.value, v.note) for v in sub.values],
-        )
+    execute_many(
+        con,
+        "load_insert_value",
+        ({**key, "element_code": v.code, "value": v.value, "note": v.note} for v in sub.values),
+    )
     if sub.activities:
         _insert_activities(con, key, sub)
-    if sub.narratives:
-        con.executemany(
-            "INSERT INTO narratives VALUES (?, ?, ?, ?, ?)",
-            [(*key, section, body) for section, body in sub.narratives.items()],
-        )
+    execute_many(
+        con,
+        "load_insert_narrative",
+        ({**key, "section": section, "body": body} for section, body in sub.narratives.items()),
+    )
 
 
 ACTIVITY_COLUMNS = [
@@ -78,12 +80,16 @@ ACTIVITY_COLUMNS = [
 ]
 
 
-def _insert_activities(con: duckdb.DuckDBPyConnection, key: tuple, sub: Submission) -> None:
+def _insert_activities(con: duckdb.DuckDBPyConnection, key: dict, sub: Submission) -> None:
     """One set-based insert from a DataFrame (executemany costs ~1 ms a row: 10,000 rows = 8 s)."""
+    import pandas as pd  # noqa: PLC0415 - lazy: only a submission with activities needs it
+
     frame = pd.DataFrame(
         [
             (
-                *key,
+                key["unit_code"],
+                key["period_id"],
+                key["version"],
                 a.row,
                 a.activity_date,
                 a.activity_type,
@@ -106,12 +112,8 @@ def _insert_activities(con: duckdb.DuckDBPyConnection, key: tuple, sub: Submissi
             "evidence_url": "object",
         }
     )
-    con.register("_activities_in", frame)
+    con.register(ACTIVITIES_VIEW, frame)
     try:
-        con.execute(
-            "INSERT INTO activities SELECT unit_code, period_id, version, line_no,"
-            " CAST(activity_date AS DATE), activity_type, channel, CAST(title AS VARCHAR), quantity,"
-            " reach, cost, CAST(evidence_url AS VARCHAR) FROM _activities_in"
-        )
+        execute(con, "load_insert_activities")
     finally:
-        con.unregister("_activities_in")
+        con.unregister(ACTIVITIES_VIEW)

@@ -1,6 +1,9 @@
 """Intake steps as plain functions (the Prefect flow in flows/intake.py only orders them).
 
 collect -> parse -> validate (one batch) -> record (archive, ledger, load, receipt) per file.
+
+Importing this module stays light (no pandas, openpyxl, python-calamine or Great Expectations): the
+steps import the readers and the validation when they run, so an empty inbox pays for none of them.
 """
 
 from __future__ import annotations
@@ -13,10 +16,17 @@ from datetime import datetime
 from pathlib import Path
 
 from schemas.catalog_model import Catalog
+from tasks.core import progress
 from tasks.core.settings import Settings
 from tasks.core.warehouse import connect, locked_periods, snapshot_catalog
 from tasks.intake.collect import FileChangedError, InboxFile, archive_file, describe, list_inbox
-from tasks.intake.ledger import Recorded, finish_unfinished, record_arrival
+from tasks.intake.ledger import (
+    Recorded,
+    finish_unfinished,
+    log_run,
+    received_hashes,
+    record_arrival,
+)
 from tasks.intake.submission import Submission
 
 log = logging.getLogger(__name__)
@@ -51,7 +61,7 @@ def collect(settings: Settings, catalog: Catalog) -> Batch:
         recovered = finish_unfinished(con, settings, files)
         if recovered:
             files = _describe_inbox(paths)
-        seen = {r[0] for r in con.execute("SELECT DISTINCT sha256 FROM arrivals").fetchall()}
+        seen = received_hashes(con)
         locked = locked_periods(con)
     duplicate = []
     for item in files:
@@ -78,32 +88,41 @@ def parse_batch(
     from tasks.intake.parse import read_submission
 
     subs: list[Submission | None] = []
-    for item, dup in zip(batch.files, batch.duplicate, strict=True):
-        if dup:
-            subs.append(None)
-            continue
-        start = time.perf_counter()
-        subs.append(read_submission(Path(item.path), item.file_name, item.path, settings))
-        if times is not None:
-            times.parse[item.file_name] = time.perf_counter() - start
+    progress.start("parse", len(batch.files), "Đọc tệp / reading files")
+    try:
+        for item, dup in zip(batch.files, batch.duplicate, strict=True):
+            if dup:
+                subs.append(None)
+            else:
+                start = time.perf_counter()
+                subs.append(read_submission(Path(item.path), item.file_name, item.path, settings))
+                if times is not None:
+                    times.parse[item.file_name] = time.perf_counter() - start
+            progress.advance("parse", item.file_name)
+    finally:
+        progress.finish("parse")
     return subs
 
 
 def validate_submissions(
     settings: Settings, catalog: Catalog, batch: Batch, subs: list[Submission | None]
 ) -> list[Submission | None]:
-    """One validation run (Great Expectations included) over the whole batch."""
-    from tasks.intake.validate import ValidationContext, validate_batch
+    """One validation run (Great Expectations included) over the whole batch.
 
+    Returns new submissions carrying the findings (`subs` is left as it was); None stays None.
+    """
     readable = [s for s in subs if s is not None and s.readable]
-    if readable:
-        ctx = ValidationContext(
-            now=batch.received_at,
-            locked_periods=batch.locked,
-            narrative_max_chars=settings.narrative_max_chars,
-        )
-        validate_batch(readable, catalog, ctx)
-    return subs
+    if not readable:
+        return list(subs)
+    from tasks.intake.validate import ValidationContext, validate_batch  # noqa: PLC0415 - heavy
+
+    ctx = ValidationContext(
+        now=batch.received_at,
+        locked_periods=batch.locked,
+        narrative_max_chars=settings.narrative_max_chars,
+    )
+    report = validate_batch(readable, catalog, ctx)
+    return [None if s is None else report.apply(s) for s in subs]
 
 
 def record_batch(
@@ -117,23 +136,39 @@ def record_batch(
     A file that vanished or changed since it was hashed is left alone: the next run takes it anew.
     """
     out = []
-    with connect(settings.paths.warehouse) as con:
-        for item, sub in zip(batch.files, subs, strict=True):
-            start = time.perf_counter()
-            try:
-                archived = archive_file(settings.paths, item)
-            except (FileNotFoundError, FileChangedError) as exc:
-                log.warning("skipped %s until the next run: %s", item.file_name, exc)
-                continue
-            out.append(
-                record_arrival(con, settings, item, archived, sub, batch.received_at, batch.locked)
-            )
-            if times is not None:
-                times.record[item.file_name] = time.perf_counter() - start
-        con.execute(
-            "INSERT INTO run_log VALUES (?, 'intake', ?)", [batch.received_at, f"{len(out)} files"]
-        )
+    progress.start("record", len(batch.files), "Lưu trữ, nạp, biên nhận / archive, load, receipt")
+    try:
+        with connect(settings.paths.warehouse) as con:
+            for item, sub in zip(batch.files, subs, strict=True):
+                recorded = _record_one(con, settings, batch, item, sub, times)
+                if recorded is not None:
+                    out.append(recorded)
+                progress.advance("record", item.file_name)
+            log_run(con, batch.received_at, "intake", f"{len(out)} files")
+    finally:
+        progress.finish("record")
     return out
+
+
+def _record_one(
+    con,
+    settings: Settings,
+    batch: Batch,
+    item: InboxFile,
+    sub: Submission | None,
+    times: StepTimes | None,
+) -> Recorded | None:
+    """Archive, record, load and receipt one file; None when it vanished or changed meanwhile."""
+    start = time.perf_counter()
+    try:
+        archived = archive_file(settings.paths, item)
+    except (FileNotFoundError, FileChangedError) as exc:
+        log.warning("skipped %s until the next run: %s", item.file_name, exc)
+        return None
+    recorded = record_arrival(con, settings, item, archived, sub, batch.received_at, batch.locked)
+    if times is not None:
+        times.record[item.file_name] = time.perf_counter() - start
+    return recorded
 
 
 def summarize(recorded: list[Recorded]) -> dict:

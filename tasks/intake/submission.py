@@ -2,8 +2,9 @@
 
 A `Submission` is what one arrived file became. `read_submission` (tasks/intake/parse.py) fills it from the
 workbook and never raises on bad input: problems become `Message`s. `validate_batch`
-(tasks/intake/validate.py) adds the rule findings for a whole batch. `load_submission` (tasks/intake/load.py)
-writes an accepted one. Only plain, picklable values live here (Prefect passes them between tasks).
+(tasks/intake/validate.py) returns the rule findings of a whole batch, from which the validated
+submissions are built as new objects. `insert_submission` (tasks/intake/load.py) writes an accepted
+one. Only plain, picklable values live here (Prefect passes them between tasks).
 """
 
 from __future__ import annotations

@@ -685,7 +685,7 @@ def _intake(root: Path, catalog, cases: list[Case], **settings_kw) -> Workspace:
     try:
         batch = steps.collect(settings, catalog)
         subs = steps.parse_batch(settings, batch)
-        steps.validate_submissions(settings, catalog, batch, subs)
+        subs = steps.validate_submissions(settings, catalog, batch, subs)
         result = steps.summarize(batch.recovered + steps.record_batch(settings, batch, subs))
     finally:
         root_logger.removeHandler(handler)

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tasks.core import progress
 from tasks.core.errors import WorkspaceBusyError
 from tasks.core.workspace import workspace_lock
 from tasks.intake import ledger, steps
@@ -32,7 +33,7 @@ MESSAGE_KEYS = ["severity", "rule", "sheet", "cell", "message_vi", "message_en"]
 def run(settings, catalog) -> dict:
     batch = steps.collect(settings, catalog)
     subs = steps.parse_batch(settings, batch)
-    steps.validate_submissions(settings, catalog, batch, subs)
+    subs = steps.validate_submissions(settings, catalog, batch, subs)
     return steps.summarize(batch.recovered + steps.record_batch(settings, batch, subs))
 
 
@@ -226,6 +227,36 @@ def test_killed_inside_the_transaction_loads_nothing(
     result = run(settings, catalog)
     assert [r["version"] for r in result["receipts"]] == [1]
     assert result["receipts"][0]["file"] == valid_file.name
+
+
+def test_progress_is_announced_per_file(make_settings, catalog, valid_file, tmp_path):
+    settings = make_settings()
+    drop(settings, valid_file, mtime=1_700_000_000)
+    drop(settings, write_corrupt_zip(tmp_path / "src" / "hong.xlsx"), mtime=1_700_000_100)
+    drop(settings, valid_file, name="lan-2.xlsx", mtime=1_700_000_200)  # duplicate: not parsed
+    events = []
+
+    class Recorder:
+        def start(self, stage, total, description):
+            events.append(("start", stage, total, description))
+
+        def advance(self, stage, label):
+            events.append(("advance", stage, label))
+
+        def finish(self, stage):
+            events.append(("finish", stage))
+
+    with progress.listening(Recorder()):
+        run(settings, catalog)
+    names = [valid_file.name, "hong.xlsx", "lan-2.xlsx"]
+    assert events == [
+        ("start", "parse", 3, "Đọc tệp / reading files"),
+        *[("advance", "parse", name) for name in names],
+        ("finish", "parse"),
+        ("start", "record", 3, "Lưu trữ, nạp, biên nhận / archive, load, receipt"),
+        *[("advance", "record", name) for name in names],
+        ("finish", "record"),
+    ]
 
 
 def test_second_writer_waits_for_the_first(make_settings):

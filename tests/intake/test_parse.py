@@ -10,7 +10,8 @@ import openpyxl
 import pytest
 
 from tasks.core.settings import Settings
-from tasks.intake.parse import parse_number_text, read_date, read_number, read_submission
+from tasks.intake.cells import parse_number_text, read_date, read_number
+from tasks.intake.parse import read_submission
 from tasks.intake.submission import (
     ACTIVITY_COLUMNS,
     ELEMENT_COLUMNS,
