@@ -6,7 +6,11 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_link_artifact, create_markdown_artifact
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
 from prefect.cache_policies import NONE
 from prefect.tasks import exponential_backoff
 
@@ -15,6 +19,7 @@ from flows.logs import register_project_loggers
 from flows.params import Final, Home, Now, PeriodId
 from tasks.core.workspace import workspace_catalog, workspace_lock
 from tasks.report.issue import lock_period, render_report
+from tasks.report.submission_status import STATUS_TEXT, period_status
 
 RENDER_TIMEOUT = (
     1800  # WeasyPrint on a long report on a slow machine; a hang must not hold the lock
@@ -72,4 +77,26 @@ def quarterly_report(
     create_link_artifact(
         f"file://{result.pdf_path}", link_text=f"Báo cáo {p.label_vi}", key="quarterly-report-pdf"
     )
+    publish_status(period_status(settings, catalog, p))
     return asdict(result)
+
+
+def publish_status(status: dict) -> None:
+    """The report's own submission-status rows (the same rule as Biểu 03 and `dxreport status`)."""
+    rows = [
+        {
+            "mã đơn vị": u["unit"],
+            "đơn vị": u["name"],
+            "trạng thái": STATUS_TEXT[u["status"]],
+            "phiên bản": u["version"],
+            "ngày nhận": u["received_at"],
+            "tệp bị từ chối": u["rejected_arrivals"],
+            "phải báo cáo": "có" if u["expected"] else "không",
+        }
+        for u in status["units"]
+    ]
+    create_table_artifact(
+        rows,
+        key="submission-status",
+        description=f"Tình hình gửi báo cáo {status['label']} / submission status",
+    )
