@@ -359,38 +359,39 @@ def check_catalog(catalog: Catalog, origin: dict[str, str]) -> None:
                     "not_above phải nêu một chỉ tiêu lũy kế.",
                     "not_above must name a stock element.",
                 )
-    for indicator in (*catalog.indicators, *catalog.monitoring):
-        refs = indicator.elements() if isinstance(indicator, Indicator) else [indicator.element]
+    references: list[tuple[str, list[str]]] = [(i.code, i.elements()) for i in catalog.indicators]
+    references += [(m.code, [m.element]) for m in catalog.monitoring]
+    for code, refs in references:
         for ref in refs:
             if ref not in elements:
                 raise CatalogError(
                     f_ind,
-                    indicator.code,
+                    code,
                     f"chỉ tiêu '{ref}' không có trong danh mục.",
                     f"unknown data element '{ref}'.",
                 )
-        if isinstance(indicator, Indicator):
-            for t in indicator.unit_types:
-                if t not in types:
-                    raise CatalogError(
-                        f_ind,
-                        indicator.code,
-                        f"loại đơn vị '{t}' không tồn tại.",
-                        f"unknown unit type '{t}'.",
-                    )
-            if indicator.method == "ratio_of_sums" and not (
-                indicator.numerator and indicator.denominator
-            ):
+    for indicator in catalog.indicators:
+        for t in indicator.unit_types:
+            if t not in types:
                 raise CatalogError(
                     f_ind,
                     indicator.code,
-                    "cần numerator và denominator.",
-                    "needs numerator and denominator.",
+                    f"loại đơn vị '{t}' không tồn tại.",
+                    f"unknown unit type '{t}'.",
                 )
-            if indicator.method == "sum" and not indicator.numerator:
-                raise CatalogError(f_ind, indicator.code, "cần numerator.", "needs numerator.")
-            if indicator.method == "share_of_units" and not indicator.all_of:
-                raise CatalogError(f_ind, indicator.code, "cần all_of.", "needs all_of.")
+        if indicator.method == "ratio_of_sums" and not (
+            indicator.numerator and indicator.denominator
+        ):
+            raise CatalogError(
+                f_ind,
+                indicator.code,
+                "cần numerator và denominator.",
+                "needs numerator and denominator.",
+            )
+        if indicator.method == "sum" and not indicator.numerator:
+            raise CatalogError(f_ind, indicator.code, "cần numerator.", "needs numerator.")
+        if indicator.method == "share_of_units" and not indicator.all_of:
+            raise CatalogError(f_ind, indicator.code, "cần all_of.", "needs all_of.")
     org_file = origin.get("organisation", "organisation.yaml")
     for issuer in catalog.organisation.issuers:
         if issuer.unit not in units:

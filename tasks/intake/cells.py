@@ -109,8 +109,8 @@ def read_number(value: object) -> tuple[float | None, bool]:
             (number, False) if number == number and abs(number) != float("inf") else (None, False)
         )
     if isinstance(value, str):
-        number = parse_number_text(value)
-        return (number, True) if number is not None else (None, False)
+        parsed = parse_number_text(value)
+        return (parsed, True) if parsed is not None else (None, False)
     return None, False
 
 

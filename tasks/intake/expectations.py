@@ -99,9 +99,13 @@ def _import_gx():
 
 
 def _condition(spec: ExpectationSpec):
-    from great_expectations.expectations.row_conditions import AndCondition, Column  # noqa: PLC0415
+    from great_expectations.expectations.row_conditions import (  # noqa: PLC0415
+        AndCondition,
+        Column,
+        Condition,
+    )
 
-    parts = [Column("frame") == spec.frame]
+    parts: list[Condition] = [Column("frame") == spec.frame]
     for column, test in spec.where.items():
         col = Column(column)
         if isinstance(test, dict):

@@ -100,7 +100,11 @@ def _element_rows(state: SubmissionState, catalog: Catalog) -> list[dict]:
                 "value_text": _fmt(value),
                 "text_number": bool(v.value_was_text and value is not None),
                 "whole_gap": _gap(value),
-                "type_element": f"{unit.type}:{v.code}" if usable and element is not None else None,
+                "type_element": (
+                    f"{unit.type}:{v.code}"
+                    if usable and unit is not None and element is not None
+                    else None
+                ),
                 "unit_type": unit.type if unit else "",
                 "unit_type_name": type_name,
                 "cap_element": element.not_above if element and element.not_above else "",
@@ -114,7 +118,7 @@ def _element_rows(state: SubmissionState, catalog: Catalog) -> list[dict]:
 
 
 def _assigned_rows(state: SubmissionState, catalog: Catalog) -> list[dict]:
-    if not state.usable:
+    if not state.usable or state.unit is None:
         return []
     present = {v.code for v in state.sub.values}
     return [
@@ -255,9 +259,9 @@ def run_gx(states: list[SubmissionState], catalog: Catalog) -> None:
                 rows.append(row)
                 owners.append((state, None))
         if SHEET_ACTIVITIES not in state.broken:
-            for row, obj in zip(_activity_rows(state), state.activities, strict=True):
+            for row, activity in zip(_activity_rows(state), state.activities, strict=True):
                 rows.append(row)
-                owners.append((state, obj))
+                owners.append((state, activity))
     if not rows:
         return
     failures = expectations.run_expectations(_frame(rows), _catalog_parameters(catalog))

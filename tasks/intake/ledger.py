@@ -100,6 +100,7 @@ def record_arrival(
             timeliness = timeliness_of(sub, received_at, locked, settings)
             messages = sub.messages
             if status != "rejected":
+                assert sub.unit_code and sub.period_id, "an accepted submission names both"
                 version = next_version(con, sub.unit_code, sub.period_id)
                 insert_submission(
                     con,

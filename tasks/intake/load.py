@@ -95,7 +95,7 @@ def _insert_activities(con: duckdb.DuckDBPyConnection, key: dict, sub: Submissio
                 a.activity_type,
                 a.channel,
                 a.title,
-                int(a.quantity),
+                None if a.quantity is None else int(a.quantity),
                 a.reach,
                 a.cost,
                 a.evidence_url,

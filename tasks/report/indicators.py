@@ -44,8 +44,8 @@ def indicator_types(indicator: Indicator, catalog: Catalog) -> set[str]:
     return types or set()
 
 
-def is_whole(catalog: Catalog, element: str) -> bool:
-    el = catalog.element_by_code.get(element)
+def is_whole(catalog: Catalog, element: str | None) -> bool:
+    el = catalog.element_by_code.get(element) if element else None
     return el.whole_number if el else True
 
 
@@ -78,7 +78,7 @@ def indicator_row(
         reporting = list(row["units_reporting"])
         if denominator:
             value = numerator / denominator
-        fraction_label = catalog.element_by_code[indicator.denominator].uom
+        fraction_label = catalog.element_by_code[str(indicator.denominator)].uom
     elif indicator.method == "share_of_units":
         (row,) = query(
             con,
@@ -104,7 +104,7 @@ def indicator_row(
         numerator = row["total"]
         reporting = list(row["units_reporting"])
         value = numerator
-        uom = catalog.element_by_code[indicator.numerator].uom
+        uom = catalog.element_by_code[str(indicator.numerator)].uom
         fraction_label = uom
 
     if indicator.display == "percent":

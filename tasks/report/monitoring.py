@@ -134,7 +134,7 @@ def activity_rows(con, catalog: Catalog, period: Period) -> tuple[ActivityRow, .
         out.append(
             ActivityRow(
                 code=code,
-                name=names.get(code, code),
+                name=names.get(code) or code,
                 lines=int(r["lines"]),
                 units=int(r["units"]),
                 lines_text=fmt_int(r["lines"]),

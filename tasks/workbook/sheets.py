@@ -235,8 +235,8 @@ def fill_elements(
         for coordinate in cells:
             dv.add(coordinate)
         ws.add_data_validation(dv)
-    for col, width in zip("ABCDEF", (26, 60, 14, 12, 16, 36), strict=True):
-        ws.column_dimensions[col].width = width
+    for letter, width in zip("ABCDEF", (26, 60, 14, 12, 16, 36), strict=True):
+        ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
     ws.protection.sheet = True
     ws.protection.formatColumns = False
