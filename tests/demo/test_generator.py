@@ -2,98 +2,25 @@
 
 from __future__ import annotations
 
-import unicodedata
-import zipfile
 from collections import defaultdict
 from datetime import date, time, timedelta
 
 import openpyxl
-import pytest
-from python_calamine import CalamineWorkbook
 
-from demo.generator import (
-    ACTIVITY_ELEMENT,
-    BROKEN_KINDS,
-    BROKEN_RULES,
-    _Templates,
-    generate_demo,
-    unit_values,
-)
-from schemas.catalog_model import load_catalog
+from demo.fill import Templates
+from demo.generator import generate_demo
+from demo.series import unit_values
+from demo.text import ACTIVITY_ELEMENT
 from tasks.core.periods import Period, periods_between
 from tasks.core.settings import TZ
 from tasks.intake.submission import (
-    ACTIVITY_COLUMNS,
-    INFO_LABELS,
     NARRATIVE_LABELS,
-    SHEET_ACTIVITIES,
-    SHEET_ELEMENTS,
     SHEET_INFO,
-    SHEET_NARRATIVE,
 )
 from tasks.workbook.template import write_template
+from tests.demo.support import PERIODS, as_date, files_of, nfc, read_workbook, valid_of
 
-PERIODS = [Period(2025, 2), Period(2025, 3)]
 PAIRS = (("LANH_DAO_DA_PHO_BIEN", "LANH_DAO_TONG"), ("TO_CNSCD_DA_TAP_HUAN", "TO_CNSCD_TONG"))
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def plan(catalog, tmp_path_factory):
-    return generate_demo(catalog, PERIODS, tmp_path_factory.mktemp("demo"))
-
-
-def _nfc(text):
-    return unicodedata.normalize("NFC", text).strip().casefold() if isinstance(text, str) else text
-
-
-def _number(value):
-    """Cells as the intake reads them: numbers, or Vietnamese-style numbers typed as text."""
-    if isinstance(value, str):
-        return float(value.replace(".", "").replace(",", "."))
-    return value
-
-
-def _read(path):
-    """A minimal reader (NFC-tolerant): header dict, element values, activities, narrative."""
-    cw = CalamineWorkbook.from_path(path)
-    sheets = {_nfc(name): cw.get_sheet_by_name(name).to_python() for name in cw.sheet_names}
-    info = {_nfc(r[0]): r[1] for r in sheets[_nfc(SHEET_INFO)]}
-    header = {key: info.get(_nfc(label)) for key, label in INFO_LABELS.items()}
-    values = {r[0]: _number(r[4]) for r in sheets[_nfc(SHEET_ELEMENTS)][1:] if r[0]}
-    rows = sheets[_nfc(SHEET_ACTIVITIES)]
-    assert [_nfc(c) for c in rows[0]] == [_nfc(c) for c in ACTIVITY_COLUMNS]
-    activities = [dict(zip(ACTIVITY_COLUMNS, r, strict=True)) for r in rows[1:]]
-    narrative = {_nfc(r[0]): r[1] for r in sheets[_nfc(SHEET_NARRATIVE)]}
-    return header, values, activities, narrative
-
-
-def _as_date(value):
-    if isinstance(value, date):
-        return value
-    d, m, y = (int(x) for x in value.split("/"))
-    return date(y, m, d)
-
-
-def _files(plan, period_id):
-    exp = plan.expectations[period_id]
-    out = {}
-    for f in exp.files:
-        out[f.name] = (plan.out_dir / period_id / f"round{f.round}" / f.name, f)
-    return out
-
-
-def _valid(plan, period_id):
-    """unit -> path of the workbook that counts (the newest accepted one)."""
-    out = {}
-    for path, f in sorted(_files(plan, period_id).values(), key=lambda pf: pf[1].round):
-        if f.expect != "rejected":
-            out[f.sender] = path
-    return out
 
 
 def test_rounds_are_chronological_and_before_the_report(plan):
@@ -112,7 +39,8 @@ def test_rounds_are_chronological_and_before_the_report(plan):
             period.year, period.quarter * 3, 20
         )
         assert plan.report_at[period.id].astimezone(TZ).time() == time(15, 0)
-        assert period.timeliness(first.at) == "on_time" and period.timeliness(second.at) == "late"
+        assert period.timeliness(first.at, 2) == "on_time"
+        assert period.timeliness(second.at, 2) == "late"
         for rnd, k in zip(rounds, (1, 2, 3)[: len(rounds)], strict=True):
             assert rnd.files and all(
                 p.parent.name == f"round{k}" and p.parent.parent.name == period.id
@@ -134,7 +62,7 @@ def test_expectations_partition_the_expected_units(plan, catalog):
         assert exp.corrected <= exp.on_time
         names = [f.name for f in exp.files]
         assert len(names) == len(set(names))
-        files = _files(plan, period.id)
+        files = files_of(plan, period.id)
         round_files = {
             p.name: k for k, r in enumerate(plan.rounds_for(period.id), start=1) for p in r.files
         }
@@ -154,75 +82,17 @@ def test_expectations_partition_the_expected_units(plan, catalog):
         } == exp.late
 
 
-def test_every_broken_kind_appears(plan):
-    seen = {}
-    for exp in plan.expectations.values():
-        for f in exp.files:
-            if f.kind in BROKEN_KINDS:
-                seen[f.kind] = f
-                assert f.rule == BROKEN_RULES[f.kind]
-                assert exp.broken[f.name] == f.rule
-                assert f.round == 2
-                assert f.expect == (
-                    "accepted_with_warnings" if f.kind == "text_numbers_nfd" else "rejected"
-                )
-                if f.expect == "rejected":
-                    assert f.sender in exp.on_time and f.sender not in exp.corrected
-    assert set(seen) == set(BROKEN_KINDS)
-
-
-def test_broken_files_are_broken_the_right_way(plan, catalog):
-    checked = set()
-    for period in PERIODS:
-        for path, f in _files(plan, period.id).values():
-            if f.kind == "legacy_xls":
-                assert path.suffix == ".xls" and path.read_bytes().startswith(
-                    bytes.fromhex("D0CF11E0A1B11AE1")
-                )
-            elif f.kind == "corrupt_zip":
-                assert path.suffix == ".xlsx"
-                with pytest.raises(zipfile.BadZipFile):
-                    zipfile.ZipFile(path)
-            elif f.kind == "missing_sheet":
-                assert SHEET_ACTIVITIES not in CalamineWorkbook.from_path(path).sheet_names
-            elif f.kind == "unknown_unit":
-                code = _read(path)[0]["unit_code"]
-                assert catalog.unit(code) is None and code != f.sender
-            elif f.kind in ("negative_value", "non_numeric_value"):
-                rows = (
-                    CalamineWorkbook.from_path(path)
-                    .get_sheet_by_name(SHEET_ELEMENTS)
-                    .to_python()[1:]
-                )
-                bad = [r[4] for r in rows if isinstance(r[4], str) or r[4] < 0]
-                assert bad == ([-5] if f.kind == "negative_value" else ["khoảng 20"])
-            elif f.kind == "text_numbers_nfd":
-                names = CalamineWorkbook.from_path(path).sheet_names
-                assert SHEET_INFO not in names  # not NFC ...
-                assert unicodedata.normalize("NFC", names[0]) == SHEET_INFO  # ... but NFD of it
-                header, values, activities, _ = _read(path)
-                assert Period.parse(header["period"]) == period
-                raw = CalamineWorkbook.from_path(path).get_sheet_by_name(names[1]).to_python()[1:]
-                assert all(isinstance(r[4], str) for r in raw)
-                assert any("." in r[4] for r in raw)  # 1.234 style thousands
-                assert values == unit_values(catalog, f.sender, period)
-            else:
-                continue
-            checked.add(f.kind)
-    assert checked == set(BROKEN_KINDS)
-
-
 def test_correction_is_a_new_file_with_one_changed_value(plan, catalog):
     for period in PERIODS:
         exp = plan.expectations[period.id]
         (code,) = exp.corrected
-        files = _files(plan, period.id)
+        files = files_of(plan, period.id)
         original = files[f"{period.id}_{code}.xlsx"][0]
         corrected = files[f"{period.id}_{code}_sua.xlsx"][0]
         assert files[corrected.name][1].kind == "correction" and files[corrected.name][1].round == 2
         assert original.read_bytes() != corrected.read_bytes()
-        h1, v1, a1, _ = _read(original)
-        h2, v2, a2, _ = _read(corrected)
+        h1, v1, a1, _ = read_workbook(original)
+        h2, v2, a2, _ = read_workbook(corrected)
         assert (
             (h1["unit_code"], h1["period"]) == (h2["unit_code"], h2["period"]) == (code, period.id)
         )
@@ -235,14 +105,14 @@ def test_correction_is_a_new_file_with_one_changed_value(plan, catalog):
 
 def test_valid_workbooks_are_plausible(plan, catalog):
     for period in PERIODS:
-        for code, path in _valid(plan, period.id).items():
+        for code, path in valid_of(plan, period.id).items():
             unit = catalog.unit(code)
-            header, values, activities, narrative = _read(path)
+            header, values, activities, narrative = read_workbook(path)
             assert header["unit_code"] == code and header["unit_name"] == unit.name
             assert Period.parse(header["period"]) == period
             assert header["preparer"] and "@" in header["email"] and header["phone"]
             assert header["template_version"] == 1
-            prepared = _as_date(header["prepared_on"])
+            prepared = as_date(header["prepared_on"])
             assert (
                 period.window_end - timedelta(days=1)
                 <= prepared
@@ -267,7 +137,7 @@ def test_valid_workbooks_are_plausible(plan, catalog):
             used = defaultdict(float)
             for i, a in enumerate(activities, start=1):
                 assert a["STT"] == i
-                assert period.in_window(_as_date(a["Ngày"]))
+                assert period.in_window(as_date(a["Ngày"]))
                 assert a["Loại hoạt động"] in catalog.activity_codes
                 assert a["Kênh"] in catalog.channel_codes
                 assert a["Số lượng"] >= 1 and a["Số lượng"] == int(a["Số lượng"])
@@ -284,16 +154,16 @@ def test_valid_workbooks_are_plausible(plan, catalog):
                     assert total <= values[element] + 1e-9, (code, element)
                 else:
                     assert total == 0, (code, element)
-            assert set(narrative) == {_nfc(label) for label in NARRATIVE_LABELS.values()}
+            assert set(narrative) == {nfc(label) for label in NARRATIVE_LABELS.values()}
             assert all(isinstance(t, str) and len(t) > 20 for t in narrative.values())
 
 
 def test_stocks_never_shrink_in_the_files(plan):
-    first, second = (_valid(plan, p.id) for p in PERIODS)
+    first, second = (valid_of(plan, p.id) for p in PERIODS)
     both = set(first) & set(second)
     assert len(both) >= 10
     for code in both:
-        v1, v2 = _read(first[code])[1], _read(second[code])[1]
+        v1, v2 = read_workbook(first[code])[1], read_workbook(second[code])[1]
         for element in (
             "LANH_DAO_TONG",
             "LANH_DAO_DA_PHO_BIEN",
@@ -356,7 +226,7 @@ def test_deterministic_and_independent_of_other_periods(plan, catalog, tmp_path)
     assert [(r.at, [p.name for p in r.files]) for r in again.rounds] == [
         (r.at, [p.name for p in r.files]) for r in plan.rounds_for(pid)
     ]
-    for path, f in _files(plan, pid).values():
+    for path, f in files_of(plan, pid).values():
         assert (tmp_path / pid / f"round{f.round}" / f.name).read_bytes() == path.read_bytes(), (
             f.name
         )
@@ -367,11 +237,13 @@ def test_deterministic_and_independent_of_other_periods(plan, catalog, tmp_path)
 def test_retargeted_template_equals_the_units_own_template(catalog, tmp_path):
     """The generator loads one template per unit type and re-points it: same cells as write_template."""
     period = Period(2025, 2)
-    templates = _Templates(catalog, 2, tmp_path / "cache")
+    templates = Templates(catalog, 2, tmp_path / "cache")
     for code in ("P_THANH_BINH", "P_HOA_MINH", "DT_HOI_ND"):
         unit = catalog.unit(code)
         ours = templates.workbook(unit, period)
-        own = openpyxl.load_workbook(write_template(catalog, unit, period, tmp_path / "own"))
+        own = openpyxl.load_workbook(
+            write_template(catalog, unit, period, tmp_path / "own", working_days=2)
+        )
         assert ours.sheetnames == own.sheetnames
         assert ours.properties.title == own.properties.title
         for ws in own:
@@ -385,3 +257,23 @@ def test_retargeted_template_equals_the_units_own_template(catalog, tmp_path):
             assert (
                 mine.protection.sheet == ws.protection.sheet and mine.sheet_state == ws.sheet_state
             )
+
+
+def test_calendar_follows_the_configured_days(catalog, tmp_path):
+    """Deadline, report time and the after-report round all come from working_days/report_day."""
+    period = Period(2025, 3)
+    plan = generate_demo(catalog, [period], tmp_path, working_days=3, report_day=25)
+    first, second, third = plan.rounds_for(period.id)
+    report_at = plan.report_at[period.id]
+    assert report_at.date() == date(2025, 9, 25) and report_at.time() == time(15, 0)
+    assert first.at.date() == period.deadline(3) != period.deadline(2)
+    assert period.timeliness(first.at, 3) == "on_time" and period.timeliness(second.at, 3) == "late"
+    assert second.at < report_at
+    assert third.after_report and third.at == report_at + timedelta(days=5)
+    (latecomer,) = third.files
+    header = read_workbook(latecomer)[0]
+    assert as_date(header["prepared_on"]) == date(2025, 9, 30)
+    # the templates the units filled announce the configured deadline
+    info = openpyxl.load_workbook(first.files[0])[SHEET_INFO]
+    deadline_vi = period.deadline(3).strftime("%d/%m/%Y")
+    assert any(deadline_vi in str(c.value) for row in info.iter_rows() for c in row if c.value)

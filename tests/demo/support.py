@@ -1,0 +1,69 @@
+"""Shared by the demo tests: the periods generated, and reading files back (NFC-tolerant)."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+from python_calamine import CalamineWorkbook
+
+from tasks.core.periods import Period
+from tasks.intake.submission import (
+    ACTIVITY_COLUMNS,
+    INFO_LABELS,
+    SHEET_ACTIVITIES,
+    SHEET_ELEMENTS,
+    SHEET_INFO,
+    SHEET_NARRATIVE,
+)
+
+PERIODS = [Period(2025, 2), Period(2025, 3)]  # consecutive: they cover every broken kind
+
+
+def nfc(text):
+    return unicodedata.normalize("NFC", text).strip().casefold() if isinstance(text, str) else text
+
+
+def number(value):
+    """Cells as the intake reads them: numbers, or Vietnamese-style numbers typed as text."""
+    if isinstance(value, str):
+        return float(value.replace(".", "").replace(",", "."))
+    return value
+
+
+def read_workbook(path):
+    """A minimal reader (NFC-tolerant): header dict, element values, activities, narrative."""
+    cw = CalamineWorkbook.from_path(path)
+    sheets = {nfc(name): cw.get_sheet_by_name(name).to_python() for name in cw.sheet_names}
+    info = {nfc(r[0]): r[1] for r in sheets[nfc(SHEET_INFO)]}
+    header = {key: info.get(nfc(label)) for key, label in INFO_LABELS.items()}
+    values = {r[0]: number(r[4]) for r in sheets[nfc(SHEET_ELEMENTS)][1:] if r[0]}
+    rows = sheets[nfc(SHEET_ACTIVITIES)]
+    assert [nfc(c) for c in rows[0]] == [nfc(c) for c in ACTIVITY_COLUMNS]
+    activities = [dict(zip(ACTIVITY_COLUMNS, r, strict=True)) for r in rows[1:]]
+    narrative = {nfc(r[0]): r[1] for r in sheets[nfc(SHEET_NARRATIVE)]}
+    return header, values, activities, narrative
+
+
+def as_date(value):
+    if isinstance(value, date):
+        return value
+    d, m, y = (int(x) for x in value.split("/"))
+    return date(y, m, d)
+
+
+def files_of(plan, period_id):
+    exp = plan.expectations[period_id]
+    out = {}
+    for f in exp.files:
+        out[f.name] = (plan.out_dir / period_id / f"round{f.round}" / f.name, f)
+    return out
+
+
+def valid_of(plan, period_id):
+    """unit -> path of the workbook that counts (the newest accepted one)."""
+    out = {}
+    for path, f in sorted(files_of(plan, period_id).values(), key=lambda pf: pf[1].round):
+        if f.expect != "rejected":
+            out[f.sender] = path
+    return out
