@@ -89,7 +89,13 @@ def main() -> None:
     from tasks.report.issue import issue_report
 
     with stage("generate demo submissions") as box:
-        plan = generate_demo(catalog, periods, home / "demo-source")
+        plan = generate_demo(
+            catalog,
+            periods,
+            home / "demo-source",
+            working_days=base.submission_working_days,
+            report_day=base.report_due_day,
+        )
         n_files = sum(len(r.files) for r in plan.rounds)
         box["note"] = f"{n_files} files"
 
