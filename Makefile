@@ -17,10 +17,10 @@ test-all:
 	bash scripts/test.sh -m "slow or not slow"
 
 bench:
-	bash scripts/setup.sh >/dev/null && .venv/bin/python bench/run.py
+	bash scripts/setup.sh >/dev/null && .venv/bin/python bench/run.py && .venv/bin/python bench/startup.py
 
 lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
 
 format:
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .

@@ -10,13 +10,17 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
+from demo.plan import DemoPlan
 from flows.common import settings_for
 from flows.intake import intake
 from flows.make_templates import make_templates
 from flows.params import Home
 from flows.quarterly_report import quarterly_report
+from schemas.catalog_model import Catalog
+from tasks.core import progress
 from tasks.core.errors import UsageError
 from tasks.core.periods import Period, periods_between
+from tasks.core.settings import Settings
 from tasks.core.workspace import ensure_workspace, workspace_catalog
 
 DEMO_MARKER = ".dxreport-demo"
@@ -41,7 +45,7 @@ def prepare_home(home: Path) -> None:
 
 
 @task(name="generate-demo-submissions", cache_policy=NONE)
-def generate(settings, catalog, periods):
+def generate(settings: Settings, catalog: Catalog, periods: list[Period]) -> DemoPlan:
     from demo.generator import generate_demo
 
     return generate_demo(
@@ -49,11 +53,12 @@ def generate(settings, catalog, periods):
         periods,
         settings.paths.home / "demo-source",
         working_days=settings.submission_working_days,
+        report_day=settings.report_due_day,
     )
 
 
 @task(name="deliver-to-inbox", cache_policy=NONE)
-def deliver(settings, files) -> int:
+def deliver(settings: Settings, files: list[str]) -> int:
     """Put a round's files into the inbox as a unit's upload would (copy, then arrival order by mtime)."""
     for i, src in enumerate(files):
         target = settings.paths.inbox / Path(src).name
@@ -83,6 +88,7 @@ def demo(home: Home = None) -> dict:
             for status, n in summary["counts"].items():
                 counts[status] = counts.get(status, 0) + n
 
+    progress.start("demo", len(periods), "Demo: các quý / quarters")
     for period in periods:
         rounds = plan.rounds_for(period.id)
         replay([r for r in rounds if not r.after_report])
@@ -91,5 +97,7 @@ def demo(home: Home = None) -> dict:
         )
         reports.append(result["pdf_path"])
         replay([r for r in rounds if r.after_report])
+        progress.advance("demo", period.id)
+    progress.finish("demo")
     upcoming = make_templates(period=DEMO_LAST.next().id, home=home_s)  # what units fill next
     return {"home": home_s, "reports": reports, "counts": counts, "templates": upcoming["out_dir"]}

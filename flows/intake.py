@@ -5,13 +5,18 @@ from __future__ import annotations
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
-from prefect.tasks import exponential_backoff
 
 from flows.common import settings_for
 from flows.logs import register_project_loggers
 from flows.params import Home, Now
-from tasks.core.workspace import workspace_catalog, workspace_lock
+from flows.shared import load_catalog
+from schemas.catalog_model import Catalog
+from tasks.core.settings import Settings
+from tasks.core.workspace import workspace_lock
 from tasks.intake import steps
+from tasks.intake.ledger import Recorded
+from tasks.intake.steps import Batch
+from tasks.intake.submission import Submission
 
 # Seconds before a step is given up (a hung reader, Great Expectations or DuckDB call must not hold
 # the workspace lock for ever); generous for a quarter's worth of files on a slow machine.
@@ -21,34 +26,25 @@ VALIDATE_TIMEOUT = 1800
 RECORD_TIMEOUT = 1800
 
 
-@task(
-    name="load-catalog",
-    cache_policy=NONE,
-    retries=2,
-    retry_delay_seconds=exponential_backoff(backoff_factor=1),
-    timeout_seconds=60,
-)
-def load_catalog_task(settings):
-    return workspace_catalog(settings)
-
-
 @task(name="collect", cache_policy=NONE, timeout_seconds=COLLECT_TIMEOUT)
-def collect(settings, catalog):
+def collect(settings: Settings, catalog: Catalog) -> Batch:
     return steps.collect(settings, catalog)
 
 
 @task(name="parse", cache_policy=NONE, timeout_seconds=PARSE_TIMEOUT)
-def parse(settings, batch):
+def parse(settings: Settings, batch: Batch) -> list[Submission | None]:
     return steps.parse_batch(settings, batch)
 
 
 @task(name="validate", cache_policy=NONE, timeout_seconds=VALIDATE_TIMEOUT)
-def validate(settings, catalog, batch, subs):
+def validate(
+    settings: Settings, catalog: Catalog, batch: Batch, subs: list[Submission | None]
+) -> list[Submission | None]:
     return steps.validate_submissions(settings, catalog, batch, subs)
 
 
 @task(name="record-and-load", cache_policy=NONE, timeout_seconds=RECORD_TIMEOUT)
-def record(settings, batch, subs):
+def record(settings: Settings, batch: Batch, subs: list[Submission | None]) -> list[Recorded]:
     return steps.record_batch(settings, batch, subs)
 
 
@@ -58,7 +54,7 @@ def intake(home: Home = None, now: Now = None) -> dict:
     register_project_loggers()
     settings = settings_for(home, now)
     with workspace_lock(settings):
-        catalog = load_catalog_task(settings)
+        catalog = load_catalog(settings)
         batch = collect(settings, catalog)
         subs = parse(settings, batch)
         subs = validate(settings, catalog, batch, subs)

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from flows.common import settings_for
 from flows.params import Home, Now, PeriodId, UnitCodes
+from schemas.catalog_model import Catalog, Unit
 from tasks.core.periods import Period, period_containing
 from tasks.core.workspace import workspace_catalog
 
@@ -21,7 +22,9 @@ OutDir = Annotated[
 
 
 @task(name="write-templates", cache_policy=NONE)
-def write_templates(catalog, period, units, out_dir: Path, working_days: int) -> list[str]:
+def write_templates(
+    catalog: Catalog, period: Period, units: list[Unit], out_dir: Path, working_days: int
+) -> list[str]:
     from tasks.workbook.template import write_template
 
     return [

@@ -12,13 +12,16 @@ from prefect.artifacts import (
     create_table_artifact,
 )
 from prefect.cache_policies import NONE
-from prefect.tasks import exponential_backoff
 
 from flows.common import resolve_period, settings_for
 from flows.logs import register_project_loggers
 from flows.params import Final, Home, Now, PeriodId
-from tasks.core.workspace import workspace_catalog, workspace_lock
-from tasks.report.issue import lock_period, render_report
+from flows.shared import load_catalog
+from schemas.catalog_model import Catalog
+from tasks.core.periods import Period
+from tasks.core.settings import Settings
+from tasks.core.workspace import workspace_lock
+from tasks.report.issue import ReportResult, lock_period, render_report
 from tasks.report.submission_status import STATUS_TEXT, period_status
 
 RENDER_TIMEOUT = (
@@ -26,24 +29,13 @@ RENDER_TIMEOUT = (
 )
 
 
-@task(
-    name="load-catalog",
-    cache_policy=NONE,
-    retries=2,
-    retry_delay_seconds=exponential_backoff(backoff_factor=1),
-    timeout_seconds=60,
-)
-def load_catalog_task(settings):
-    return workspace_catalog(settings)
-
-
 @task(name="render-report", cache_policy=NONE, timeout_seconds=RENDER_TIMEOUT)
-def render(settings, catalog, period, final):
+def render(settings: Settings, catalog: Catalog, period: Period, final: bool) -> ReportResult:
     return render_report(settings, catalog, period, final=final)
 
 
 @task(name="lock-period", cache_policy=NONE, timeout_seconds=120)
-def lock(settings, period, result):
+def lock(settings: Settings, period: Period, result: ReportResult) -> ReportResult:
     """Irreversible: from now on files for this period are archived as after_lock."""
     locked = lock_period(settings, period, result)
     get_run_logger().info(
@@ -64,7 +56,7 @@ def quarterly_report(
     settings = settings_for(home, now)
     p = resolve_period(period, settings)
     with workspace_lock(settings):
-        catalog = load_catalog_task(settings)
+        catalog = load_catalog(settings)
         result = render(settings, catalog, p, final)
         if result.final and not result.locked:
             result = lock(settings, p, result)

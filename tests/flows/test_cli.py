@@ -14,7 +14,8 @@ from tests.intake.test_intake import drop, run
     [
         [],
         ["bogus"],
-        ["report"],
+        ["reprot"],
+        ["report", "--period"],  # --period is optional (latest closed quarter), not its value
         ["report", "--period", "2025Q9"],
         ["status", "--period", "Quý V/2025"],
         ["template", "--period", "hôm qua"],

@@ -1,0 +1,74 @@
+"""The `dxreport` command: each verb runs its flow, prints a short summary (or --json), exit codes
+0 (done; rejected submissions are a normal outcome), 1 (the run failed), 2 (usage error).
+
+Parsing (flows.cli.app) imports only typer; Prefect and the flows are imported when a verb runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The console script (`argv` None: sys.argv; the process ends after it) or, with `argv`, the
+    entry for tests and other programs (returns the exit code)."""
+    code = _main(argv)
+    if argv is None:
+        # The process ends now: spare the final garbage collection its walk over every object of
+        # Prefect & co. (~0.4 s); exit handlers and module clean-up still run as usual.
+        import gc
+
+        gc.freeze()
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
+    import typer
+
+    from flows.cli.app import Invocation, parse
+    from flows.cli.usage import usage_message
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        parsed = parse(args)
+    except typer.TyperException as exc:  # click's usage errors (exit 2) and file errors
+        print(usage_message(exc), file=sys.stderr)
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        print("Đã dừng theo yêu cầu. [EN] Interrupted.", file=sys.stderr)
+        return EXIT_FAILED
+    if not isinstance(parsed, Invocation):
+        return parsed  # --help
+    return execute(parsed)
+
+
+def execute(inv) -> int:
+    import flows  # noqa: F401  (telemetry off before prefect is imported)
+    from flows.cli.verbs import command_env, quiet, run, scoped_env
+    from tasks.core.errors import DxError
+
+    quiet(inv.verbose)
+    try:
+        with scoped_env(command_env(inv)):
+            result, text = run(inv)
+    except DxError as exc:
+        print(exc.user_message(), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Đã dừng theo yêu cầu. [EN] Interrupted.", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # a failed run: one clear sentence, the details are in Prefect's logs
+        print(
+            f"Lượt chạy thất bại: {type(exc).__name__}: {exc}\n"
+            f"[EN] The run failed: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    if inv.json_out:
+        print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    elif text:
+        print(text)
+    return EXIT_OK

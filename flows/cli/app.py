@@ -1,0 +1,260 @@
+"""Verbs, options and help of `dxreport` (typer). Parsing only: it yields an `Invocation` and
+imports nothing heavy, so `--help` and usage errors answer at once.
+
+The common options (--home, --json, -v/--verbose, --now) are accepted before or after the verb:
+every level of the command takes them, and the value given closest to the verb wins.
+"""
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import typer
+
+COMMON = ("home", "json_out", "verbose", "now")
+
+
+@dataclass
+class Invocation:
+    """A parsed command line: the verb, its own parameters and the common options."""
+
+    verb: str
+    params: dict[str, Any] = field(default_factory=dict)
+    home: str | None = None
+    json_out: bool = False
+    verbose: bool = False
+    now: str | None = None
+
+
+HomeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--home",
+        metavar="DIR",
+        help="Thư mục làm việc (workspace); mặc định $DXREPORT_HOME hoặc ./dxreport-home "
+        "/ workspace folder (default: $DXREPORT_HOME or ./dxreport-home)",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[
+    bool,
+    typer.Option("--json", help="In một tài liệu JSON / print one JSON document"),
+]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option("-v", "--verbose", help="Hiện nhật ký của Prefect / show Prefect's logs"),
+]
+NowOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        metavar="ISO",
+        help="Thời điểm giả lập, như DXREPORT_NOW, vd 2025-09-16T08:00:00+07:00 "
+        "/ clock override, like DXREPORT_NOW (ISO date-time with offset)",
+        show_default=False,
+    ),
+]
+_COMMON_TYPES = {"home": HomeOpt, "json_out": JsonOpt, "verbose": VerboseOpt, "now": NowOpt}
+_COMMON_DEFAULTS = {"home": None, "json_out": False, "verbose": False, "now": None}
+
+PERIOD_EXAMPLE = "vd / e.g. 2025Q3, Q3/2025, Quý III/2025"
+LatestClosedPeriod = Annotated[
+    str | None,
+    typer.Option(
+        "--period",
+        metavar="P",
+        help=f"Kỳ báo cáo / reporting period, {PERIOD_EXAMPLE}; mặc định quý vừa chốt số liệu "
+        "gần nhất / default: the latest closed quarter",
+        show_default=False,
+    ),
+]
+CurrentPeriod = Annotated[
+    str | None,
+    typer.Option(
+        "--period",
+        metavar="P",
+        help=f"Kỳ báo cáo / reporting period, {PERIOD_EXAMPLE}; mặc định quý hiện tại "
+        "/ default: the current quarter",
+        show_default=False,
+    ),
+]
+
+app = typer.Typer(
+    name="dxreport",
+    help="Báo cáo quý Đề án truyền thông Chuyển đổi số Đà Nẵng (QĐ 2780/QĐ-UBND). "
+    "/ Quarterly reporting of Da Nang's digital-transformation communication plan.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+catalog_app = typer.Typer(
+    help="Danh mục đơn vị của workspace / the workspace's catalogue",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _with_common(fn: Callable[..., Any]) -> tuple[Callable[..., Any], inspect.Signature]:
+    """`fn`'s signature plus the common options and the click context."""
+    sig = inspect.signature(fn, eval_str=True)
+    extra = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=_COMMON_DEFAULTS[name],
+            annotation=_COMMON_TYPES[name],
+        )
+        for name in COMMON
+    ]
+    ctx_param = inspect.Parameter(
+        "dx_ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context
+    )
+    return fn, sig.replace(parameters=[*sig.parameters.values(), *extra, ctx_param])
+
+
+def _merge(ctx: typer.Context, given: dict[str, Any]) -> dict[str, Any]:
+    """The common options seen so far (outer levels), overridden by those given at this level."""
+    merged = dict(_COMMON_DEFAULTS)
+    merged.update(ctx.obj or {})
+    merged.update({k: v for k, v in given.items() if v not in (None, False)})
+    ctx.obj = merged
+    return merged
+
+
+def verb(name: str, help: str, parent: typer.Typer = app) -> Callable:
+    """Register `fn` (returning its parameters as a dict) as verb `name` with the common options."""
+
+    def register(fn: Callable[..., dict]) -> Callable[..., dict]:
+        _, signature = _with_common(fn)
+        path = name if parent is app else f"catalog {name}"
+
+        @functools.wraps(fn)
+        def command(**kwargs: Any) -> Invocation:
+            ctx = kwargs.pop("dx_ctx")
+            common = _merge(ctx, {k: kwargs.pop(k) for k in COMMON})
+            return Invocation(path, fn(**kwargs), **common)
+
+        command.__signature__ = signature  # type: ignore[attr-defined]
+        parent.command(name, help=help)(command)
+        return fn
+
+    return register
+
+
+def group_options(group: typer.Typer) -> None:
+    """The common options on a level above the verb (`dxreport --home X status`)."""
+
+    def options(**kwargs: Any) -> None:
+        _merge(kwargs.pop("dx_ctx"), kwargs)
+
+    _, signature = _with_common(lambda: None)
+    options.__signature__ = signature  # type: ignore[attr-defined]
+    group.callback()(options)
+
+
+group_options(app)
+group_options(catalog_app)
+app.add_typer(catalog_app, name="catalog")
+
+
+@verb(
+    "demo",
+    "Dựng workspace demo từ đầu đến cuối, in đường dẫn các PDF / build a demo workspace end to end and print the PDFs",
+)
+def demo() -> dict:
+    return {}
+
+
+@verb("template", "Ghi mẫu biểu trống, điền sẵn / write blank, pre-filled workbooks")
+def template(
+    period: CurrentPeriod = None,
+    units: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--unit",
+            metavar="CODE",
+            help="Mã đơn vị, lặp lại được / unit code, repeatable; mặc định mọi đơn vị phải báo "
+            "cáo / default: every expected unit",
+            show_default=False,
+        ),
+    ] = None,
+    codes: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[CODE]...",
+            help="Thêm mã đơn vị (như --unit A B) / more unit codes (as in --unit A B)",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Thư mục xuất; mặc định <workspace>/templates/<kỳ> "
+            "/ output folder (default: <workspace>/templates/<period>)",
+            show_default=False,
+        ),
+    ] = None,
+) -> dict:
+    chosen = [*(units or []), *(codes or [])]
+    return {"period": period, "units": chosen or None, "out": out}
+
+
+@verb("intake", "Tiếp nhận mọi tệp trong inbox/ / Take every file in inbox/")
+def intake() -> dict:
+    return {}
+
+
+@verb("report", "Lập báo cáo quý (PDF) / render the quarterly PDF report")
+def report(
+    period: LatestClosedPeriod = None,
+    final: Annotated[
+        bool,
+        typer.Option(
+            "--final",
+            help="Ban hành chính thức và khóa kỳ / issue as final and lock the period",
+        ),
+    ] = False,
+) -> dict:
+    return {"period": period, "final": final}
+
+
+@verb(
+    "status", "Đơn vị nào đã gửi, đúng hạn, trễ, chưa gửi, bị từ chối / who submitted for a period"
+)
+def status(period: LatestClosedPeriod = None) -> dict:
+    return {"period": period}
+
+
+@verb(
+    "add-units",
+    "Thêm hoặc sửa đơn vị từ tệp CSV / add or update units from a CSV "
+    "(code,name,type,valid_from,valid_to,successor_of)",
+    parent=catalog_app,
+)
+def add_units(
+    file: Annotated[str, typer.Argument(metavar="FILE.csv", help="Tệp CSV / the CSV file")],
+) -> dict:
+    return {"file": file}
+
+
+@verb(
+    "server",
+    "Chạy máy chủ Prefect (UI) và mọi deployment; các lệnh khác dùng máy chủ này "
+    "/ start the Prefect server (UI) and serve every deployment; other verbs use it",
+)
+def server(
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="Cổng / port", metavar="N")
+    ] = 4200,
+) -> dict:
+    return {"port": port}
+
+
+def parse(argv: list[str]) -> Invocation | int:
+    """The invocation, or an exit code when click answered by itself (`--help`: 0)."""
+    command = typer.main.get_command(app)
+    result = command.main(args=argv, prog_name="dxreport", standalone_mode=False)
+    return result if isinstance(result, Invocation) else int(result or 0)

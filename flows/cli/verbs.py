@@ -1,0 +1,185 @@
+"""What each verb does once its command line is parsed: check the input (usage errors before any
+flow starts), choose the Prefect API, run the flow in-process, and summarise the result."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+from flows.cli.app import Invocation
+from tasks.core.errors import UsageError
+
+FLOW_VERBS = ("demo", "template", "intake", "report")
+
+
+def quiet(verbose: bool) -> None:
+    """Prefect keeps its full logs (the UI and the API get them); the terminal gets only our summary
+    and one-sentence errors unless --verbose: no traceback reaches a user."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "true")
+    if not verbose:
+        os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "CRITICAL"
+        os.environ["PREFECT_LOGGING_HANDLERS_DEBUG_LEVEL"] = "CRITICAL"
+        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+
+
+@contextlib.contextmanager
+def scoped_env(values: dict[str, str]) -> Iterator[None]:
+    """Set DXREPORT_* variables for this command only (a caller's environment is left as found)."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def check_now(value: str) -> str:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"Thời điểm --now không hợp lệ: {value!r}.",
+            f"Invalid --now date-time: {value!r}.",
+            "Dùng dạng ISO có múi giờ, vd 2025-09-16T08:00:00+07:00.",
+            "Use ISO form with an offset, e.g. 2025-09-16T08:00:00+07:00.",
+        ) from None
+    return value
+
+
+def command_env(inv: Invocation) -> dict[str, str]:
+    env = {}
+    if inv.home:
+        env["DXREPORT_HOME"] = str(Path(inv.home).resolve())
+    if inv.now:
+        env["DXREPORT_NOW"] = check_now(inv.now)
+    return env
+
+
+def run(inv: Invocation) -> tuple[object, str]:
+    """Run the verb; returns (the JSON result, the human summary)."""
+    from flows.common import settings_for
+    from tasks.core.periods import Period
+
+    settings = settings_for()  # DXREPORT_HOME / DXREPORT_NOW checked before anything starts
+    params = dict(inv.params)
+    if params.get("period"):
+        params["period"] = Period.parse(params["period"]).id
+    if inv.verb in FLOW_VERBS:
+        return _run_flow(inv, params, settings)
+    if inv.verb == "status":
+        return _status(params, settings)
+    if inv.verb == "catalog add-units":
+        from tasks.catalog.add_units import add_units
+
+        result = add_units(settings, Path(params["file"]))
+        return result, (
+            f"Danh mục đã cập nhật / catalogue updated: {result['added']} thêm / added, "
+            f"{result['updated']} sửa / updated ({result['catalog_dir']})"
+        )
+    if inv.verb == "server":
+        from flows.server import run_server
+
+        run_server(home=str(settings.paths.home), port=params["port"])
+        return {}, ""
+    raise AssertionError(inv.verb)
+
+
+def _status(params: dict, settings) -> tuple[object, str]:
+    from flows.common import resolve_period
+    from flows.status import status_text
+    from tasks.core.workspace import workspace_catalog
+    from tasks.report.submission_status import period_status
+
+    period = resolve_period(params.get("period"), settings)
+    result = period_status(settings, workspace_catalog(settings), period)
+    return result, status_text(result)
+
+
+def _run_flow(inv: Invocation, params: dict, settings) -> tuple[object, str]:
+    from flows.cli.api import choose_api, explain_runtime_error
+    from flows.cli.progress_bars import progress_bars, wanted
+
+    choice = choose_api(settings.paths.home)  # before Prefect is imported
+    choice.verbose = inv.verbose
+    choice.start()
+    flow, summarize = _flow(inv.verb)  # imports Prefect and the flow
+    choice.connect()
+    if inv.verbose:
+        print(choice.describe(), file=sys.stderr)
+    now = {"now": inv.now} if inv.now and inv.verb != "demo" else {}
+    home = str(settings.paths.home)
+    try:
+        with progress_bars(wanted(inv.json_out)):
+            result = flow(home=home, **params, **now)
+    except RuntimeError as exc:  # Prefect could not start its own temporary API
+        known = explain_runtime_error(exc, settings.paths.home)
+        if known is None:
+            raise
+        raise known from None
+    return result, summarize(result)
+
+
+def _flow(verb: str) -> tuple[Callable[..., dict], Callable[[dict], str]]:
+    if verb == "demo":
+        from flows.demo import demo
+
+        return demo, _demo_text
+    if verb == "template":
+        from flows.make_templates import make_templates
+
+        return make_templates, _template_text
+    if verb == "intake":
+        from flows.intake import intake
+
+        return intake, _intake_text
+    from flows.quarterly_report import quarterly_report
+
+    return quarterly_report, _report_text
+
+
+def _demo_text(result: dict) -> str:
+    counts = ", ".join(f"{k}: {v}" for k, v in sorted(result["counts"].items()))
+    lines = [
+        f"Đã tạo workspace demo / demo workspace: {result['home']}",
+        f"Biên nhận / receipts: {counts}",
+        f"Mẫu biểu quý tới / next quarter's templates: {result['templates']}",
+        "Báo cáo PDF / PDF reports:",
+    ] + [f"  {p}" for p in result["reports"]]
+    return "\n".join(lines)
+
+
+def _template_text(result: dict) -> str:
+    return f"Đã ghi {len(result['files'])} mẫu biểu / templates written: {result['out_dir']}"
+
+
+def _intake_text(result: dict) -> str:
+    if not result["receipts"]:
+        return "Hộp thư trống: không có tệp nào. [EN] Inbox empty: no files."
+    lines = [
+        f"Đã tiếp nhận {len(result['receipts'])} tệp / files taken: "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(result["counts"].items()))
+    ]
+    for r in result["receipts"]:
+        lines.append(
+            f"  {r['status']:<23} {r['file']}  {r['unit'] or '-'} {r['period'] or '-'}"
+            + (f" v{r['version']}" if r["version"] else "")
+        )
+    return "\n".join(lines)
+
+
+def _report_text(result: dict) -> str:
+    state = (
+        "chính thức, đã khóa kỳ / final, period locked" if result["final"] else "dự thảo / draft"
+    )
+    return f"{result['pdf_path']}\n({result['pages']} trang / pages, {state})"

@@ -1,0 +1,329 @@
+"""Which Prefect API a verb uses and how it starts: the unreachable-server hint, the state file of
+a running `dxreport server`, the progress bars, and real starts as a subprocess (on a busy machine;
+against a running server)."""
+
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from flows import server as srv
+from flows.cli import api, main, verbs
+
+ROOT = Path(__file__).resolve().parents[2]
+EMPTY_INBOX = "Hộp thư trống"
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def health_api():
+    """A stand-in API whose `/health` answers 200 (any prefix)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            ok = self.path.endswith("/health")
+            self.send_response(200 if ok else 404)
+            self.end_headers()
+            self.wfile.write(b"true" if ok else b"")
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/api"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def command_env(tmp_path: Path) -> dict:
+    env = dict(os.environ)
+    for key in ("PREFECT_API_URL", "DXREPORT_HOME", "DXREPORT_NOW"):
+        env.pop(key, None)
+    env.update(
+        PREFECT_HOME=str(tmp_path / "prefect-home"),
+        DO_NOT_TRACK="1",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    )
+    return env
+
+
+def dxreport() -> list[str]:
+    script = Path(sys.executable).with_name("dxreport")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "flows.cli"]
+
+
+# --- PREFECT_API_URL set, nobody answers ----------------------------------------------------------
+def test_unreachable_api_exits_1_naming_the_address(tmp_path, monkeypatch, capsys):
+    url = f"http://127.0.0.1:{closed_port()}/api"
+    monkeypatch.setenv("PREFECT_API_URL", url)
+
+    def no_flow(verb):
+        raise AssertionError("a flow was started before the API was checked")
+
+    monkeypatch.setattr(verbs, "_flow", no_flow)
+    assert main(["intake", "--home", str(tmp_path / "ws")]) == 1
+    err = capsys.readouterr().err
+    vi, en = err.strip().splitlines()
+    assert url in vi and url in en and en.startswith("[EN]")
+    assert "dxreport server --home" in vi and "bỏ biến PREFECT_API_URL" in vi
+    assert "unset PREFECT_API_URL" in en and "Traceback" not in err
+
+
+def test_unreachable_api_as_a_command(tmp_path):
+    env = command_env(tmp_path)
+    url = f"http://127.0.0.1:{closed_port()}/api"
+    env["PREFECT_API_URL"] = url
+    done = subprocess.run(
+        [*dxreport(), "report", "--home", str(tmp_path / "ws")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and url in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+# --- the state file of a running `dxreport server` ------------------------------------------------
+def test_state_file_round_trip(tmp_path):
+    path = srv.write_state(tmp_path, "http://127.0.0.1:4200/api", pid=4321)
+    assert path == tmp_path / srv.STATE_FILE
+    state = srv.read_state(tmp_path)
+    assert (state.api_url, state.pid) == ("http://127.0.0.1:4200/api", 4321) and state.started_at
+    srv.remove_state(tmp_path, pid=1234)  # another server's file: kept
+    assert path.exists()
+    srv.remove_state(tmp_path, pid=4321)
+    assert not path.exists()
+    srv.remove_state(tmp_path)  # nothing to remove: no error
+
+
+def test_a_stale_state_file_is_ignored_and_removed(tmp_path, health_api):
+    srv.write_state(tmp_path, health_api, pid=dead_pid())
+    assert srv.live_server(tmp_path) is None
+    assert not srv.state_path(tmp_path).exists()
+
+
+def test_a_live_server_must_answer(tmp_path, health_api):
+    srv.write_state(tmp_path, health_api)  # this process: alive
+    assert srv.live_server(tmp_path).api_url == health_api
+    srv.write_state(tmp_path, f"http://127.0.0.1:{closed_port()}/api")
+    assert srv.live_server(tmp_path) is None
+    assert srv.state_path(tmp_path).exists()  # its process is alive: the file is its own to remove
+
+
+def test_a_broken_state_file_is_removed(tmp_path):
+    srv.state_path(tmp_path).write_text("{not json", encoding="utf-8")
+    assert srv.live_server(tmp_path) is None and not srv.state_path(tmp_path).exists()
+
+
+def test_which_api(tmp_path, health_api, monkeypatch):
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    assert api.choose_api(tmp_path, prefect_loaded=False).mode == "temporary"
+    srv.write_state(tmp_path, health_api)
+    choice = api.choose_api(tmp_path, prefect_loaded=False)
+    assert (choice.mode, choice.api_url) == ("workspace", health_api)
+    choice.start()
+    assert os.environ["PREFECT_API_URL"] == health_api  # set before Prefect is imported
+    other = health_api.replace("/api", "/other/api")
+    monkeypatch.setenv("PREFECT_API_URL", other)  # set explicitly: wins
+    assert (api.choose_api(tmp_path).mode, api.choose_api(tmp_path).api_url) == ("env", other)
+    monkeypatch.delenv("PREFECT_API_URL")
+    assert api.choose_api(tmp_path, prefect_loaded=True).mode == "embedded"  # the host decides
+
+
+def test_the_server_refuses_a_second_start(tmp_path, health_api):
+    srv.write_state(tmp_path, health_api)
+    with pytest.raises(srv.DxError) as err:
+        srv.run_server(str(tmp_path), port=closed_port())
+    assert health_api in err.value.message_vi and "already running" in err.value.message_en
+
+
+# --- progress bars ----------------------------------------------------------------------------------
+def test_progress_bars_follow_the_events():
+    from rich.console import Console
+
+    from flows.cli.progress_bars import RichListener
+    from tasks.core import progress
+
+    listener = RichListener(Console(file=io.StringIO(), force_terminal=True, width=100))
+    with listener.progress, progress.listening(listener):
+        progress.start("parse", 2, "Đọc tệp / reading files")
+        progress.advance("parse", "a.xlsx")
+        progress.advance("parse", "b.xlsx")
+        progress.finish("parse")
+        progress.advance("record", "a.xlsx")  # a stage never started still gets its bar
+        bars = {t.description: t for t in listener.progress.tasks}
+        parse = bars["Đọc tệp / reading files"]
+        assert (parse.completed, parse.total, parse.fields["label"]) == (2, 2, "b.xlsx")
+        assert parse.finished and bars["record"].completed == 1
+        progress.start("parse", 5, "Đọc tệp / reading files")  # the stage again: the same bar
+        assert len(listener.progress.tasks) == 2
+        assert (parse.completed, parse.total) == (0, 5)
+    progress.advance("parse", "c.xlsx")  # nobody listens any more
+    assert parse.completed == 0
+
+
+def test_progress_bars_only_for_a_person_at_a_terminal(monkeypatch):
+    from flows.cli.progress_bars import wanted
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert wanted(json_out=False) and not wanted(json_out=True)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert not wanted(json_out=False)
+
+
+# --- real starts -------------------------------------------------------------------------------------
+def _group_gone(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.mark.slow
+def test_intake_starts_on_a_busy_machine(tmp_path):
+    """Two busy CPUs, a fresh Prefect database: the temporary API still starts (no 20 s limit)."""
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    proc = None
+    try:
+        proc = subprocess.Popen(
+            [*dxreport(), "intake", "--home", str(tmp_path / "ws")],
+            cwd=ROOT,
+            env=command_env(tmp_path),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        out, err = proc.communicate(timeout=900)
+        assert proc.returncode == 0, err
+        assert EMPTY_INBOX in out and "Traceback" not in err
+        assert _group_gone(proc.pid)  # its temporary API stopped with it
+    finally:
+        for p in busy:
+            p.kill()
+            p.wait()
+        if proc is not None and not _group_gone(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _post(url: str, body: dict) -> list:
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+@pytest.mark.slow
+def test_verbs_run_against_the_workspace_server(tmp_path):
+    home = tmp_path / "ws"
+    env = command_env(tmp_path)
+    port = closed_port()
+    server = subprocess.Popen(
+        [*dxreport(), "server", "--home", str(home), "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        for line in server.stdout:  # "Prefect UI: …" once serving
+            if line.startswith("Prefect UI:"):
+                break
+        state = srv.read_state(home)
+        assert state is not None and state.pid == server.pid
+        assert state.api_url == f"http://127.0.0.1:{port}/api"
+        done = subprocess.run(
+            [*dxreport(), "intake", "--home", str(home), "--json"],
+            cwd=ROOT,
+            env={**env, "PYTHONPROFILEIMPORTTIME": "1"},  # what the command imported, on stderr
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert json.loads(done.stdout) == {"receipts": [], "counts": {}}
+        imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+        assert "prefect" in imported  # the flow ran in this process ...
+        assert not {"great_expectations", "weasyprint"} & imported  # ... with nothing to validate
+        runs = _post(f"{state.api_url}/flow_runs/filter", {})
+        ours = [r for r in runs if r["deployment_id"] is None]  # run by the command, not a worker
+        assert [r["state_type"] for r in ours] == ["COMPLETED"]
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        if not _group_gone(server.pid):
+            os.killpg(server.pid, signal.SIGKILL)
+        server.stdout.close()
+    assert not srv.state_path(home).exists()  # removed on stop
+
+
+# --- the temporary API does not come up ----------------------------------------------------------
+def test_temporary_api_gives_up_at_its_limit_and_stops(tmp_path, monkeypatch):
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect-home"))
+    server = api.TemporaryApi(tmp_path / "ws")
+    server.start()
+    proc = server.proc
+    try:
+        with pytest.raises(srv.DxError) as err:
+            server.wait_ready(timeout=1)  # far less than it needs
+        assert "did not start within 1 s" in err.value.message_en
+        assert "dxreport server" in err.value.hint_vi and proc.poll() is not None
+    finally:
+        server.stop()
+
+
+def test_a_failed_start_is_one_message(tmp_path):
+    env = command_env(tmp_path)
+    env["PREFECT_API_DATABASE_CONNECTION_URL"] = "sqlite+aiosqlite:////khong-co/thu-muc/prefect.db"
+    proc = subprocess.Popen(
+        [*dxreport(), "intake", "--home", str(tmp_path / "ws")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if not _group_gone(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 1 and out == ""
+    vi, en = err.strip().splitlines()
+    assert "dừng khi đang khởi động" in vi and "exited while starting" in en
+    assert "Traceback" not in err
