@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
-from demo.plan import DemoPlan
 from flows.common import settings_for
 from flows.intake import intake
 from flows.make_templates import make_templates
@@ -22,6 +22,9 @@ from tasks.core.errors import UsageError
 from tasks.core.periods import Period, periods_between
 from tasks.core.settings import Settings
 from tasks.core.workspace import ensure_workspace, workspace_catalog
+
+if TYPE_CHECKING:
+    from demo.plan import DemoPlan
 
 DEMO_MARKER = ".dxreport-demo"
 DEMO_FIRST, DEMO_LAST = Period(2024, 1), Period(2025, 3)
