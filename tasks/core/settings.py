@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     report_due_day: int = Field(
         default=20,
         ge=15,
-        le=31,
+        le=28,  # every quarter-end month has the day
         description="the consolidated report is due on this day of the quarter's last month",
     )
     narrative_max_chars: int = 4000
