@@ -56,9 +56,11 @@ def intake(home: Home = None, now: Now = None) -> dict:
     with workspace_lock(settings):
         catalog = load_catalog(settings)
         batch = collect(settings, catalog)
-        subs = parse(settings, batch)
-        subs = validate(settings, catalog, batch, subs)
-        recorded = batch.recovered + record(settings, batch, subs)
+        recorded = list(batch.recovered)
+        if batch.files:  # an empty inbox costs no reading, validating or loading
+            subs = parse(settings, batch)
+            subs = validate(settings, catalog, batch, subs)
+            recorded += record(settings, batch, subs)
     summary = steps.summarize(recorded)
     log_outcomes(summary)
     publish(summary)
