@@ -132,6 +132,12 @@ def _prefect(*args: str, env: dict, check: bool = True) -> subprocess.CompletedP
     )
 
 
+def _interruptible() -> None:
+    """In the child before exec: Ctrl-C (SIGINT) stops it, even when this command was started in
+    the background by a shell, which starts it with SIGINT ignored (and children inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def wait_healthy(api_url: str, timeout: float = 90.0, proc: subprocess.Popen | None = None) -> None:
     """Wait for the server's health endpoint; give up early if the server process `proc` died."""
     deadline = time.monotonic() + timeout
@@ -226,6 +232,7 @@ def run_server(home: str | None, port: int = 4200) -> None:
         ],
         cwd=PROJECT_DIR,
         env=env,
+        preexec_fn=_interruptible,
     )
     worker = None
     try:
@@ -237,6 +244,7 @@ def run_server(home: str | None, port: int = 4200) -> None:
             [sys.executable, "-m", "prefect", "worker", "start", "--pool", WORK_POOL],
             cwd=PROJECT_DIR,
             env=env,
+            preexec_fn=_interruptible,
         )
         worker.wait()
     except KeyboardInterrupt:
