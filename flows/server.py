@@ -191,8 +191,12 @@ def _check_can_start(home: Path, port: int) -> None:
         )
 
 
-def _terminate_on_sigterm() -> None:
-    """SIGTERM stops everything like Ctrl-C does (the `finally` below runs)."""
+def sigterm_as_interrupt(*, keep_existing: bool = False) -> None:
+    """SIGTERM ends this process like Ctrl-C: KeyboardInterrupt in the main thread, so `finally`
+    blocks and exit handlers run (children and temporary servers are stopped). `keep_existing`: leave
+    a handler that someone else installed."""
+    if keep_existing and signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
 
     def handler(signum, frame):  # noqa: ARG001
         raise KeyboardInterrupt
@@ -217,7 +221,7 @@ def run_server(home: str | None, port: int = 4200) -> None:
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         DXREPORT_HOME=str(home_path),  # the worker's runs use this workspace, whatever their cwd
     )
-    _terminate_on_sigterm()
+    sigterm_as_interrupt()
     server = subprocess.Popen(
         [
             sys.executable,

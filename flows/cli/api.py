@@ -19,7 +19,6 @@ from __future__ import annotations
 import atexit
 import importlib.util
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -29,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from flows.server import api_healthy, live_server, port_in_use
+from flows.server import api_healthy, live_server, port_in_use, sigterm_as_interrupt
 from tasks.core.errors import DxError
 
 STARTUP_TIMEOUT_VAR = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
@@ -80,20 +79,6 @@ def startup_timeout() -> float:
         return float(os.environ.get(STARTUP_TIMEOUT_VAR, STARTUP_TIMEOUT_DEFAULT))
     except ValueError:
         return float(STARTUP_TIMEOUT_DEFAULT)
-
-
-def _exit_handlers_on_sigterm() -> None:
-    """SIGTERM ends this process like Ctrl-C (exit handlers run: the temporary API stops too)."""
-    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-        return
-
-    def interrupt(signum, frame):  # noqa: ARG001
-        raise KeyboardInterrupt
-
-    try:
-        signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread
-        pass
 
 
 def free_port() -> int:
@@ -225,7 +210,7 @@ class ApiChoice:
             os.environ.setdefault(STARTUP_TIMEOUT_VAR, STARTUP_TIMEOUT_DEFAULT)
             self.server = TemporaryApi(self.home, self.verbose)
             self.server.start()
-            _exit_handlers_on_sigterm()
+            sigterm_as_interrupt(keep_existing=True)  # exit handlers stop the temporary API
 
     def connect(self) -> None:
         """Once Prefect is imported, before the flow runs: point Prefect at the chosen API."""
