@@ -13,19 +13,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-STATUS_LABELS = {
-    "on_time": "Đúng hạn",
-    "late": "Trễ hạn",
-    "missing": "Chưa gửi",
-    "rejected": "Bị từ chối (chưa có bản hợp lệ)",
-    "rejected_only": "Bị từ chối (chưa có bản hợp lệ)",
-}
+from tasks.report.submission_status import STATUS_TEXT
+
 MISSING = "–"
 
 
 def status_label(status: str) -> str:
     """Vietnamese label and code, e.g. `Đúng hạn (on_time)`."""
-    return f"{STATUS_LABELS.get(status, status)} ({status})"
+    return f"{STATUS_TEXT.get(status, status)} ({status})"
 
 
 def header_line(result: dict) -> str:
