@@ -15,11 +15,13 @@ from datetime import date, datetime
 
 from openpyxl import Workbook
 
-from demo.fill import label_rows
+from demo.fill import element_rows, header_row, label_rows
 from demo.series import quarter_index
 from schemas.catalog_model import Catalog, DataElement
 from tasks.core.periods import Period, format_date_vi
 from tasks.intake.submission import (
+    ACTIVITY_COLUMNS,
+    ELEMENT_COLUMNS,
     INFO_LABELS,
     SHEET_ACTIVITIES,
     SHEET_ELEMENTS,
@@ -136,8 +138,8 @@ def break_workbook(
         ws = wb[SHEET_ELEMENTS]
         flows = [
             r
-            for r in range(2, ws.max_row + 1)
-            if catalog.element_by_code[ws.cell(r, 1).value].kind == "flow"
+            for code, r in element_rows(ws).items()
+            if catalog.element_by_code[code].kind == "flow"
         ]
         r = rng.choice(flows)
         bad = NEGATIVE_VALUE if kind == "negative_value" else NON_NUMERIC_VALUE
@@ -163,12 +165,11 @@ def make_text_numbers_nfd(wb: Workbook, period: Period, elements: list[DataEleme
     """Numbers typed as text (Vietnamese style), dates as dd/mm/yyyy text, labels and names NFD."""
     kinds = {e.code: e.kind for e in elements}
     ws = wb[SHEET_ELEMENTS]
-    for r in range(2, ws.max_row + 1):
+    for code, r in element_rows(ws).items():
         cell = ws[f"{VALUE_COLUMN}{r}"]
-        code = ws.cell(r, 1).value
         if isinstance(cell.value, (int, float)):
             cell.value = vn_number_text(cell.value, kinds.get(code) == "money")
-    for c in ws[1]:
+    for c in ws[header_row(ws, ELEMENT_COLUMNS[0])]:
         c.value = _nfd(c.value)
     info = wb[SHEET_INFO]
     rows = label_rows(info)
@@ -178,9 +179,10 @@ def make_text_numbers_nfd(wb: Workbook, period: Period, elements: list[DataEleme
     for r in rows.values():
         info.cell(r, 1).value = _nfd(info.cell(r, 1).value)
     acts = wb[SHEET_ACTIVITIES]
-    for c in acts[1]:
+    top = header_row(acts, ACTIVITY_COLUMNS[0])
+    for c in acts[top]:
         c.value = _nfd(c.value)
-    for r in range(2, acts.max_row + 1):
+    for r in range(top + 1, acts.max_row + 1):
         cell = acts.cell(r, 2)
         if isinstance(cell.value, (date, datetime)):
             cell.value = format_date_vi(cell.value)

@@ -132,10 +132,13 @@ class PeriodWriter:
         urng = self._rng(code, period.id, "content")
         values = dict(self.series.values(unit, period))
         header = text.header(self._rng(code, "person"), unit)
-        activities = text.activities(urng, self.catalog, unit, period, values)
-        narrative = text.narrative(urng, unit, period, values)
-        if values_override:
+        drawn = text.activities(urng, self.catalog, unit, period, values)
+        if values_override:  # a correction: its log and its narrative tell the corrected figures
             values.update(values_override)
+        activities = text.reconcile(
+            self._rng(code, period.id, "log"), self.catalog, unit, period, drawn, values
+        )
+        narrative = text.narrative(urng, unit, period, values)
         elements = self.catalog.elements_for_type(unit.type)
         wb = self.templates.workbook(unit, period)
         fill(wb, values, header, prepared_on, activities, narrative, notes or {})

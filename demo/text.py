@@ -1,8 +1,8 @@
 """What a unit writes besides its numbers: who prepared the workbook, the activity log, the narrative.
 
 The Vietnamese words come from `demo/words.yaml` (see demo/words.py); the tables here are codes of
-the catalogue and the weights of the draws. The activity log backs the counts: the quantities of
-e.g. `tin_bai` activities sum to at most TIN_BAI, reach and cost to at most LUOT_TIEP_CAN and
+the catalogue and the weights of the draws. The activity log accounts for the counts (`reconcile`):
+the quantities of e.g. `tin_bai` activities sum to TIN_BAI, reach and cost to LUOT_TIEP_CAN and
 KINH_PHI, training participants to at most NGUOI_TAP_HUAN.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from demo.words import words
@@ -140,18 +140,49 @@ def _cds_day(period: Period) -> date | None:
     return day if period.in_window(day) else None
 
 
+def _row(
+    rng: random.Random,
+    catalog: Catalog,
+    unit: Unit,
+    period: Period,
+    kind: str,
+    quantity: int,
+    reach: int | None,
+    cost: float | None,
+) -> Activity:
+    """One row of the log: its day, channel, title and link drawn for `kind`."""
+    w = words()
+    cds_day = _cds_day(period)
+    span = (period.window_end - period.window_start).days
+    day = (
+        cds_day
+        if kind == "su_kien_ngay_cds" and cds_day is not None
+        else period.window_start + timedelta(days=rng.randint(0, span))
+    )
+    known_channels = set(catalog.channel_codes)
+    channels = [c for c in CHANNELS[kind] if c in known_channels] or sorted(known_channels)
+    title = w.titles[kind].format(
+        topic=rng.choice(w.topics),
+        year=day.year,
+        model=rng.choice(w.models),
+        audience=rng.choice(w.audiences.get(unit.type, w.audience_fallback)),
+    )
+    url = None
+    if kind in ONLINE or (kind != "khac" and rng.random() < 0.3):
+        url = f"https://{_host(unit)}/tin-tuc/chuyen-doi-so-{day:%Y%m%d}-{rng.randint(1000, 99999)}.html"
+    return Activity(day, kind, rng.choice(channels), title, quantity, reach, cost, url)
+
+
 def activities(
     rng: random.Random, catalog: Catalog, unit: Unit, period: Period, values: dict[str, float]
 ) -> list[Activity]:
     """5 to 15 activities of the period, within what the unit's counts allow, sorted by day."""
-    w = words()
-    known_types, known_channels = set(catalog.activity_codes), set(catalog.channel_codes)
+    known_types = set(catalog.activity_codes)
     remaining = {code: int(v) for code, v in values.items() if code in ACTIVITY_ELEMENT.values()}
     reach_left = int(values.get("LUOT_TIEP_CAN", 0))
     people_left = int(values.get("NGUOI_TAP_HUAN", 0))
     cost_left = round(values.get("KINH_PHI", 0.0) * 10)  # tenths of a million đồng
     cds_day = _cds_day(period)
-    span = (period.window_end - period.window_start).days
     out: list[Activity] = []
     for _ in range(rng.randint(5, 15)):
         candidates = []
@@ -169,11 +200,6 @@ def activities(
             cap = QUANTITY_CAP.get(kind, max(1, left // 3))
             quantity = min(left, 1 + rng.randrange(cap))
             remaining[element] = left - quantity
-        day = (
-            cds_day
-            if kind == "su_kien_ngay_cds"
-            else period.window_start + timedelta(days=rng.randint(0, span))
-        )
         reach: int | None = None
         if kind == "tap_huan":  # participants: counted in NGUOI_TAP_HUAN and in the reach
             reach = min(people_left, reach_left, quantity * rng.randint(25, 60)) or None
@@ -189,17 +215,108 @@ def activities(
             if tenths > 0:
                 cost = tenths / 10
                 cost_left -= tenths
-        channels = [c for c in CHANNELS[kind] if c in known_channels] or sorted(known_channels)
-        title = w.titles[kind].format(
-            topic=rng.choice(w.topics),
-            year=day.year,
-            model=rng.choice(w.models),
-            audience=rng.choice(w.audiences.get(unit.type, w.audience_fallback)),
+        out.append(_row(rng, catalog, unit, period, kind, quantity, reach, cost))
+    out.sort(key=lambda a: (a.day, a.type, a.title))
+    return out
+
+
+def _split(total: int, weights: list[int]) -> list[int]:
+    """`total` split in proportion to `weights` (largest remainder; equal shares when all are 0)."""
+    if not weights:
+        return []
+    ws = weights if sum(weights) > 0 else [1] * len(weights)
+    exact = [total * w / sum(ws) for w in ws]
+    parts = [int(x) for x in exact]
+    order = sorted(range(len(ws)), key=lambda i: (parts[i] - exact[i], i))
+    for i in order[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def reconcile(
+    rng: random.Random,
+    catalog: Catalog,
+    unit: Unit,
+    period: Period,
+    rows: list[Activity],
+    values: dict[str, float],
+) -> list[Activity]:
+    """The log made to account for the unit's counts, as a careful unit keeps it.
+
+    The quantities of the types backing an element (ACTIVITY_ELEMENT) sum to that element; the
+    reach of all rows sums to LUOT_TIEP_CAN and their cost to KINH_PHI. A shortfall is added to the
+    largest row of an open-ended type (a series of articles) or logged as new rows of a one-per-row
+    type (events, classes); a surplus is taken from the largest rows. Rows the counts do not touch
+    stay exactly as drawn, so a correction of one figure changes only the rows behind it.
+    """
+    out = list(rows)
+    known_types = set(catalog.activity_codes)
+    cds_day = _cds_day(period)
+    for element in dict.fromkeys(e for e in ACTIVITY_ELEMENT.values() if e is not None):
+        if element not in values:
+            continue
+        kinds = [
+            k
+            for k, e in ACTIVITY_ELEMENT.items()
+            if e == element
+            and k in known_types
+            and not (k == "su_kien_ngay_cds" and cds_day is None)
+        ]
+        idx = [i for i, a in enumerate(out) if a.type in kinds]
+        gap = int(values[element]) - sum(out[i].quantity for i in idx)
+        while gap < 0:  # take from the largest row; drop it when emptied
+            i = max(idx, key=lambda j: (out[j].quantity, -j))
+            take = min(-gap, out[i].quantity)
+            gap += take
+            if take == out[i].quantity:
+                out[i] = replace(out[i], quantity=0)
+                idx.remove(i)
+            else:
+                out[i] = replace(out[i], quantity=out[i].quantity - take)
+        if gap > 0 and kinds:
+            open_ended = [i for i in idx if out[i].type not in QUANTITY_CAP]
+            if open_ended:
+                i = max(open_ended, key=lambda j: (out[j].quantity, -j))
+                out[i] = replace(out[i], quantity=out[i].quantity + gap)
+                gap = 0
+            new_rows = 0
+            while gap > 0:
+                kind = rng.choices(kinds, weights=[TYPE_WEIGHT[k] for k in kinds])[0]
+                cap = QUANTITY_CAP.get(kind, gap)
+                quantity = gap if new_rows >= 12 else min(gap, 1 + rng.randrange(cap))
+                out.append(_row(rng, catalog, unit, period, kind, quantity, None, None))
+                gap -= quantity
+                new_rows += 1
+    out = [a for a in out if a.quantity > 0]
+    if "LUOT_TIEP_CAN" in values:
+        trained = sum(a.reach or 0 for a in out if a.type == "tap_huan")  # participants, as drawn
+        target = max(0, int(values["LUOT_TIEP_CAN"]) - trained)
+        others = [i for i, a in enumerate(out) if a.type != "tap_huan"]
+        weighted = (
+            [i for i in others if out[i].reach]
+            or [i for i in others if out[i].type in REACHING]
+            or others
         )
-        url = None
-        if kind in ONLINE or (kind != "khac" and rng.random() < 0.3):
-            url = f"https://{_host(unit)}/tin-tuc/chuyen-doi-so-{day:%Y%m%d}-{rng.randint(1000, 99999)}.html"
-        out.append(Activity(day, kind, rng.choice(channels), title, quantity, reach, cost, url))
+        shares = _split(target, [out[i].reach or out[i].quantity for i in weighted])
+        keep = set(weighted)
+        out = [
+            replace(a, reach=None) if i not in keep and a.type != "tap_huan" else a
+            for i, a in enumerate(out)
+        ]
+        for i, share in zip(weighted, shares, strict=True):
+            out[i] = replace(out[i], reach=share or None)
+    if "KINH_PHI" in values:
+        tenths = round(values["KINH_PHI"] * 10)
+        weighted = (
+            [i for i, a in enumerate(out) if a.cost]
+            or [i for i, a in enumerate(out) if a.type in COSTING]
+            or list(range(len(out)))
+        )
+        shares = _split(tenths, [round((out[i].cost or 0) * 10) for i in weighted])
+        keep = set(weighted)
+        out = [replace(a, cost=None) if i not in keep else a for i, a in enumerate(out)]
+        for i, share in zip(weighted, shares, strict=True):
+            out[i] = replace(out[i], cost=share / 10 if share else None)
     out.sort(key=lambda a: (a.day, a.type, a.title))
     return out
 

@@ -106,6 +106,16 @@ class Code(_Model):
     name: str
 
 
+class Contact(_Model):
+    """Where units send their workbook and whom they call (operator settings, organisation.yaml)."""
+
+    department: str
+    person: str = ""
+    phone: str = ""
+    email: str = ""
+    send_vi: str = ""  # how to send the filled workbook, as the "Hướng dẫn" sheet says it
+
+
 class Issuer(_Model):
     valid_from: date
     valid_to: date | None = None
@@ -115,6 +125,7 @@ class Issuer(_Model):
     archive_code: str
     signer_title: tuple[str, ...]
     signer_name: str = ""
+    contact: Contact | None = None
 
 
 class DeAn(_Model):

@@ -3,8 +3,10 @@
 `read_submission` never raises on bad input: the file-level checks (tasks/intake/file_checks.py) run first
 and a rejection stops there (`readable=False`); then python-calamine reads the four sheets, found by
 name after NFC normalisation, case-folding and whitespace trimming (any order; extra sheets and the
-hidden "Danh mục" ignored). Values are kept as read (`raw`) next to the typed value (typed by
-tasks/intake/cells.py); whether a value is acceptable is decided by the validation
+hidden "Danh mục" ignored). The header rows of "Chỉ tiêu" and "Hoạt động" are found by their text
+(row 1, or below the title block of template version 2); the labels of "Thông tin" and "Thuyết
+minh" too, anywhere in column A. Rows and cells in messages are the sheet's real ones. Values are
+kept as read (`raw`) next to the typed value (typed by tasks/intake/cells.py); whether a value is acceptable is decided by the validation
 (tasks/intake/validate.py), except the structure (missing sheet or column), which is reported here.
 Any unexpected failure while reading becomes a FILE_UNREADABLE message.
 
@@ -56,6 +58,9 @@ REQUIRED_SHEETS = (SHEET_INFO, SHEET_ELEMENTS, SHEET_ACTIVITIES, SHEET_NARRATIVE
 # header.cells key of a narrative's cell, e.g. "narrative:ket_qua" -> "B1"
 NARRATIVE_CELL_PREFIX = "narrative:"
 
+# the header row of "Chỉ tiêu" / "Hoạt động" is row 1 or the first row below a title block holding
+# the columns, searched among the first rows (the template's title block takes 7)
+HEADER_SEARCH_ROWS = 15
 # column positions (0-based) in the contract's order
 _EL_CODE, _EL_VALUE, _EL_NOTE = 0, 4, 5
 _ACT_FIELDS = ("stt", "date", "type", "channel", "title", "quantity", "reach", "cost", "url")
@@ -177,33 +182,49 @@ def _period_id(text: str | None) -> str | None:
         return None
 
 
-def _header_ok(grid: list[list], sheet: str, columns: list[str], sub: Submission) -> bool:
-    first = grid[0] if grid else []
+def _header_row(grid: list[list], columns: list[str]) -> int:
+    """The 0-based index of the header row: row 1, or the first row among the first
+    HEADER_SEARCH_ROWS holding most of `columns` in place (below a title block). Row 1 when no row
+    holds any, so that the missing columns are reported there."""
+    wanted = [norm_label(column) for column in columns]
+    best, best_hits = 0, 0
+    for index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        hits = sum(norm_label(_cell(row, i)) == label for i, label in enumerate(wanted))
+        if hits > best_hits:
+            best, best_hits = index, hits
+    return best
+
+
+def _header_ok(grid: list[list], sheet: str, columns: list[str], sub: Submission) -> int | None:
+    """The 0-based index of the header row when it holds every column, else None (and messages)."""
+    at = _header_row(grid, columns)
+    found = grid[at] if grid else []
     ok = True
     for index, column in enumerate(columns):
-        got = _cell(first, index)
+        got = _cell(found, index)
         if norm_label(got) != norm_label(column):
             ok = False
             sub.messages.append(
                 message(
                     "COLUMN_MISSING",
                     sheet=sheet,
-                    cell=f"{col_letter(index + 1)}1",
+                    cell=f"{col_letter(index + 1)}{at + 1}",
                     column=column,
                     found=cell_text(got),
                 )
             )
-    return ok
+    return at if ok else None
 
 
 def _read_elements(grid: list[list], sub: Submission) -> None:
-    if not _header_ok(grid, SHEET_ELEMENTS, ELEMENT_COLUMNS, sub):
+    at = _header_ok(grid, SHEET_ELEMENTS, ELEMENT_COLUMNS, sub)
+    if at is None:
         return
-    for index, row in enumerate(grid[1:], start=2):
+    for index, row in enumerate(grid[at + 1 :], start=at + 2):
         code = cell_text(_cell(row, _EL_CODE)).upper()
         raw = raw_value(_cell(row, _EL_VALUE))
         if not code and is_blank(raw):
-            continue  # empty, or a heading / note line without a code and a value
+            continue  # empty, or a heading / note / signature line without a code and a value
         value, was_text = read_cell_number(raw)
         sub.values.append(
             ElementValue(
@@ -233,9 +254,10 @@ def _evidence(value: object, row: int, facts: SheetFacts | None) -> object:
 def _read_activities(grid: list[list], sub: Submission, facts: SheetFacts | None = None) -> None:
     if all(is_blank(v) for row in grid for v in row):
         return  # an entirely empty sheet: zero activities
-    if not _header_ok(grid, SHEET_ACTIVITIES, ACTIVITY_COLUMNS, sub):
+    at = _header_ok(grid, SHEET_ACTIVITIES, ACTIVITY_COLUMNS, sub)
+    if at is None:
         return
-    for index, row in enumerate(grid[1:], start=2):
+    for index, row in enumerate(grid[at + 1 :], start=at + 2):
         cells = dict(
             zip(_ACT_FIELDS, (_cell(row, i) for i in range(len(_ACT_FIELDS))), strict=True)
         )

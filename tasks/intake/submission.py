@@ -56,8 +56,10 @@ NARRATIVE_LABELS = {
     "de_xuat": "Đề xuất, kiến nghị",
     "nhiem_vu": "Nhiệm vụ quý tới",
 }
-TEMPLATE_VERSIONS = (1,)  # every template version ever issued; the intake reads them all
-CURRENT_TEMPLATE_VERSION = 1
+# Every template version ever issued; the intake reads them all. 1: header rows in row 1;
+# 2: a title block above the tables, a "Hướng dẫn" sheet (the intake finds header rows by text).
+TEMPLATE_VERSIONS = (1, 2)
+CURRENT_TEMPLATE_VERSION = 2
 
 
 @dataclass

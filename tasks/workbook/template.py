@@ -1,8 +1,9 @@
 """The blank, pre-filled submission workbook each unit receives per quarter (SUBMISSION_FORMAT.md).
 
-`write_template` writes `<out_dir>/<period id>_<UNIT_CODE>.xlsx` with the sheets "Thông tin",
-"Chỉ tiêu", "Hoạt động", "Thuyết minh" and the hidden "Danh mục" that holds the drop-down lists
-(filled by `tasks.workbook.sheets`). The output is byte-for-byte deterministic: the document
+`write_template` writes `<out_dir>/<period id>_<UNIT_CODE>.xlsx` with the sheets "Hướng dẫn"
+(tasks/workbook/instructions.py), "Thông tin", "Chỉ tiêu", "Hoạt động", "Thuyết minh" and the hidden
+"Danh mục" that holds the drop-down lists (filled by `tasks.workbook.sheets`), each visible sheet
+under a title block and set up to print on A4 (tasks/workbook/print_layout.py). The output is byte-for-byte deterministic: the document
 properties and the zip entry times are a fixed moment derived from the period, never the clock.
 
 `working_days` (the submission deadline shown to the unit) has no default: callers pass the
@@ -11,6 +12,7 @@ configured `Settings.submission_working_days`, the one source of the reporting c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time
 from io import BytesIO
 from pathlib import Path
@@ -30,8 +32,12 @@ from tasks.intake.submission import (
     SHEET_LISTS,
     SHEET_NARRATIVE,
 )
+from tasks.workbook.instructions import SHEET_GUIDE, fill_instructions
+from tasks.workbook.prefill import StartingValue
 from tasks.workbook.sheets import (
     ACTIVITY_ROWS,
+    FIRST_DATA_ROW,
+    HEADER_ROW,
     NOTE_COLUMN,
     VALUE_COLUMN,
     fill_activities,
@@ -43,6 +49,9 @@ from tasks.workbook.sheets import (
 
 __all__ = [
     "ACTIVITY_ROWS",
+    "FIRST_DATA_ROW",
+    "HEADER_ROW",
+    "SHEET_GUIDE",
     "NOTE_COLUMN",
     "VALUE_COLUMN",
     "build_template",
@@ -160,17 +169,33 @@ def save_workbook_at(wb: Workbook, path: Path, when: datetime) -> Path:
 
 # --- the template ------------------------------------------------------------------------------
 def write_template(
-    catalog: Catalog, unit: Unit, period: Period, out_dir: Path, *, working_days: int
+    catalog: Catalog,
+    unit: Unit,
+    period: Period,
+    out_dir: Path,
+    *,
+    working_days: int,
+    starting: Mapping[str, StartingValue] | None = None,
 ) -> Path:
-    """Write the blank template of `unit` for `period` to `out_dir/<period id>_<UNIT_CODE>.xlsx`."""
-    wb = build_template(catalog, unit, period, working_days=working_days)
+    """Write the template of `unit` for `period` to `out_dir/<period id>_<UNIT_CODE>.xlsx`."""
+    wb = build_template(catalog, unit, period, working_days=working_days, starting=starting)
     return save_workbook_at(
         wb, Path(out_dir) / template_file_name(unit, period), template_timestamp(period)
     )
 
 
-def build_template(catalog: Catalog, unit: Unit, period: Period, *, working_days: int) -> Workbook:
-    """The template as an openpyxl Workbook (what `write_template` saves)."""
+def build_template(
+    catalog: Catalog,
+    unit: Unit,
+    period: Period,
+    *,
+    working_days: int,
+    starting: Mapping[str, StartingValue] | None = None,
+) -> Workbook:
+    """The template as an openpyxl Workbook (what `write_template` saves).
+
+    `starting`: element code -> last quarter's value, pre-filled in the value cells of stock
+    elements (marked with a light green fill and a comment); other elements stay blank."""
     wb = Workbook()
     wb.properties.creator = "dxreport"
     wb.properties.lastModifiedBy = "dxreport"
@@ -178,18 +203,24 @@ def build_template(catalog: Catalog, unit: Unit, period: Period, *, working_days
     wb.properties.subject = catalog.organisation.de_an.title
     wb.properties.keywords = f"{period.id} {unit.code} v{CURRENT_TEMPLATE_VERSION}"
 
-    info = wb.active
-    info.title = SHEET_INFO
-    elements = wb.create_sheet(SHEET_ELEMENTS)
+    elements = catalog.elements_for_type(unit.type)
+    stocks = {e.code for e in elements if e.kind == "stock"}
+    starting = {code: v for code, v in (starting or {}).items() if code in stocks}
+
+    guide = wb.active
+    guide.title = SHEET_GUIDE
+    info = wb.create_sheet(SHEET_INFO)
+    values = wb.create_sheet(SHEET_ELEMENTS)
     activities = wb.create_sheet(SHEET_ACTIVITIES)
     narrative = wb.create_sheet(SHEET_NARRATIVE)
     lists = wb.create_sheet(SHEET_LISTS)
 
     ranges = fill_lists(lists, catalog)
+    fill_instructions(guide, catalog, unit, period, working_days, has_starting=bool(starting))
     fill_info(info, unit, period, working_days)
-    fill_elements(elements, catalog.elements_for_type(unit.type), period, ranges["yes_no"])
-    fill_activities(activities, catalog, period, ranges)
-    fill_narrative(narrative)
+    fill_elements(values, unit, elements, period, ranges["yes_no"], starting)
+    fill_activities(activities, catalog, unit, period, ranges)
+    fill_narrative(narrative, unit, period)
     lists.sheet_state = "hidden"
     wb.active = 0
     return wb

@@ -14,8 +14,8 @@ from demo.broken import BROKEN_KINDS
 from demo.series import unit_values
 from tasks.core.periods import Period
 from tasks.intake import steps
-from tasks.intake.submission import SHEET_ACTIVITIES, SHEET_ELEMENTS, SHEET_INFO
-from tests.demo.support import PERIODS, files_of, read_workbook
+from tasks.intake.submission import ELEMENT_COLUMNS, SHEET_ACTIVITIES, SHEET_ELEMENTS, SHEET_INFO
+from tests.demo.support import PERIODS, files_of, read_workbook, table_body
 
 # What the intake must say about each broken kind: the receipt's status and the rule codes of all
 # its messages (schemas/rules.yaml). Written here, not taken from the generator, so that a wrong
@@ -96,20 +96,26 @@ def test_broken_files_are_broken_the_right_way(plan, catalog):
                 code = read_workbook(path)[0]["unit_code"]
                 assert catalog.unit(code) is None and code != f.sender
             elif f.kind in ("negative_value", "non_numeric_value"):
-                rows = (
-                    CalamineWorkbook.from_path(path)
-                    .get_sheet_by_name(SHEET_ELEMENTS)
-                    .to_python()[1:]
+                _, rows = table_body(
+                    CalamineWorkbook.from_path(path).get_sheet_by_name(SHEET_ELEMENTS).to_python(),
+                    ELEMENT_COLUMNS[0],
                 )
+                rows = [r for r in rows if r[0]]  # not the signature block
                 bad = [r[4] for r in rows if isinstance(r[4], str) or r[4] < 0]
                 assert bad == ([-5] if f.kind == "negative_value" else ["khoảng 20"])
             elif f.kind == "text_numbers_nfd":
                 names = CalamineWorkbook.from_path(path).sheet_names
                 assert SHEET_INFO not in names  # not NFC ...
-                assert unicodedata.normalize("NFC", names[0]) == SHEET_INFO  # ... but NFD of it
+                nfc_names = [unicodedata.normalize("NFC", n) for n in names]
+                assert SHEET_INFO in nfc_names  # ... but NFD of it
                 header, values, activities, _ = read_workbook(path)
                 assert Period.parse(header["period"]) == period
-                raw = CalamineWorkbook.from_path(path).get_sheet_by_name(names[1]).to_python()[1:]
+                sheet = names[nfc_names.index(SHEET_ELEMENTS)]
+                _, raw = table_body(
+                    CalamineWorkbook.from_path(path).get_sheet_by_name(sheet).to_python(),
+                    ELEMENT_COLUMNS[0],
+                )
+                raw = [r for r in raw if r[0]]
                 assert all(isinstance(r[4], str) for r in raw)
                 assert any("." in r[4] for r in raw)  # 1.234 style thousands
                 assert values == unit_values(catalog, f.sender, period)

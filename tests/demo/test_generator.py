@@ -10,10 +10,12 @@ import openpyxl
 from demo.fill import Templates
 from demo.generator import generate_demo
 from demo.series import unit_values
-from demo.text import ACTIVITY_ELEMENT
+from demo.text import ACTIVITY_ELEMENT, NARRATIVE_COUNTED
+from demo.words import words
 from tasks.core.periods import Period, periods_between
 from tasks.core.settings import TZ
 from tasks.intake.submission import (
+    CURRENT_TEMPLATE_VERSION,
     NARRATIVE_LABELS,
     SHEET_INFO,
 )
@@ -91,8 +93,8 @@ def test_correction_is_a_new_file_with_one_changed_value(plan, catalog):
         corrected = files[f"{period.id}_{code}_sua.xlsx"][0]
         assert files[corrected.name][1].kind == "correction" and files[corrected.name][1].round == 2
         assert original.read_bytes() != corrected.read_bytes()
-        h1, v1, a1, _ = read_workbook(original)
-        h2, v2, a2, _ = read_workbook(corrected)
+        h1, v1, a1, n1 = read_workbook(original)
+        h2, v2, a2, n2 = read_workbook(corrected)
         assert (
             (h1["unit_code"], h1["period"]) == (h2["unit_code"], h2["period"]) == (code, period.id)
         )
@@ -100,7 +102,24 @@ def test_correction_is_a_new_file_with_one_changed_value(plan, catalog):
         assert len(changed) == 1
         (element,) = changed
         assert catalog.element_by_code[element].kind == "flow" and v2[element] > v1[element]
-        assert a1 == a2
+        # the log tells the corrected figure; the rows behind other figures are untouched
+        behind = {kind for kind, e in ACTIVITY_ELEMENT.items() if e == element}
+        for log, value in ((a1, v1[element]), (a2, v2[element])):
+            assert sum(a["Số lượng"] for a in log if a["Loại hoạt động"] in behind) == value
+        other = [
+            {k: v for k, v in a.items() if k != "STT"}
+            for a in a1
+            if a["Loại hoạt động"] not in behind
+        ]
+        if element in NARRATIVE_COUNTED:  # the narrative quotes the corrected figure
+            said = words().narrative_counts[element].split("{people}")[0].format(n=int(v2[element]))
+            assert said in " ".join(n2.values())
+            assert n1 != n2
+        assert other == [
+            {k: v for k, v in a.items() if k != "STT"}
+            for a in a2
+            if a["Loại hoạt động"] not in behind
+        ]
 
 
 def test_valid_workbooks_are_plausible(plan, catalog):
@@ -111,7 +130,7 @@ def test_valid_workbooks_are_plausible(plan, catalog):
             assert header["unit_code"] == code and header["unit_name"] == unit.name
             assert Period.parse(header["period"]) == period
             assert header["preparer"] and "@" in header["email"] and header["phone"]
-            assert header["template_version"] == 1
+            assert header["template_version"] == CURRENT_TEMPLATE_VERSION
             prepared = as_date(header["prepared_on"])
             assert (
                 period.window_end - timedelta(days=1)
@@ -132,8 +151,8 @@ def test_valid_workbooks_are_plausible(plan, catalog):
             for part, total in PAIRS:
                 if total in values:
                     assert values[part] <= values[total]
-            # the activity log backs the counts
-            assert 5 <= len(activities) <= 15
+            # the activity log accounts for the counts
+            assert 5 <= len(activities) <= 40
             used = defaultdict(float)
             for i, a in enumerate(activities, start=1):
                 assert a["STT"] == i
@@ -151,9 +170,12 @@ def test_valid_workbooks_are_plausible(plan, catalog):
                 used["KINH_PHI"] += a["Kinh phí (triệu đồng)"] or 0
             for element, total in used.items():
                 if element in values:
-                    assert total <= values[element] + 1e-9, (code, element)
+                    assert abs(total - values[element]) < 1e-6, (code, element)
                 else:
                     assert total == 0, (code, element)
+            for element in set(ACTIVITY_ELEMENT.values()) | {"LUOT_TIEP_CAN", "KINH_PHI"}:
+                if element and values.get(element):
+                    assert used[element] > 0, (code, element)
             assert set(narrative) == {nfc(label) for label in NARRATIVE_LABELS.values()}
             assert all(isinstance(t, str) and len(t) > 20 for t in narrative.values())
 

@@ -492,7 +492,7 @@ READABLE_REJECTIONS = [
     ),
     Case(
         "template-version-unknown",
-        wb(template_version=2),
+        wb(template_version=3),
         "rejected",
         [("TEMPLATE_VERSION_UNKNOWN", E, INFO, "B9")],
     ),

@@ -191,7 +191,7 @@ CASES = [
     ),
     Case(
         "template-version-unknown",
-        {"template_version": 2},
+        {"template_version": 3},
         [("TEMPLATE_VERSION_UNKNOWN", E, INFO, "B9")],
     ),
     Case(

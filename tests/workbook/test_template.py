@@ -23,8 +23,8 @@ from tasks.intake.submission import (
     SHEET_LISTS,
     SHEET_NARRATIVE,
 )
-from tasks.workbook.sheets import ACTIVITY_ROWS
-from tasks.workbook.template import template_units, write_template
+from tasks.workbook.sheets import ACTIVITY_ROWS, FIRST_DATA_ROW, HEADER_ROW, INFO_ROW
+from tasks.workbook.template import SHEET_GUIDE, template_units, write_template
 
 Q3_2025 = Period(2025, 3)
 Q4_2024 = Period(2024, 4)
@@ -54,7 +54,16 @@ def written(catalog, tmp_path_factory):
 
 
 def _rows(path, sheet):
-    return CalamineWorkbook.from_path(path).get_sheet_by_name(sheet).to_python()
+    return (
+        CalamineWorkbook.from_path(path).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    )
+
+
+def _table(path, sheet):
+    """The header row and the rows under it (up to the first empty row) of a table sheet."""
+    rows = _rows(path, sheet)[HEADER_ROW - 1 :]
+    end = next((i for i, r in enumerate(rows) if not any(v != "" for v in r)), len(rows))
+    return rows[:end]
 
 
 def test_file_name_and_sheets(written):
@@ -62,6 +71,7 @@ def test_file_name_and_sheets(written):
     assert path.name == "2025Q3_P_HAI_CHAU.xlsx"
     cw = CalamineWorkbook.from_path(path)
     assert cw.sheet_names == [
+        SHEET_GUIDE,
         SHEET_INFO,
         SHEET_ELEMENTS,
         SHEET_ACTIVITIES,
@@ -73,20 +83,21 @@ def test_file_name_and_sheets(written):
     assert wb[SHEET_LISTS].sheet_state == "hidden"
     assert all(
         wb[s].sheet_state == "visible"
-        for s in (SHEET_INFO, SHEET_ELEMENTS, SHEET_ACTIVITIES, SHEET_NARRATIVE)
+        for s in (SHEET_GUIDE, SHEET_INFO, SHEET_ELEMENTS, SHEET_ACTIVITIES, SHEET_NARRATIVE)
     )
-    assert wb.active.title == SHEET_INFO
+    assert wb.active.title == SHEET_GUIDE
 
 
 def test_info_sheet(written):
     path = written["P_HAI_CHAU"]
     rows = _rows(path, SHEET_INFO)
-    labels = {row[0]: row[1] for row in rows}
+    labels = {row[0]: row[1] for row in rows[HEADER_ROW - 1 :]}
     assert list(labels) == list(INFO_LABELS.values())
+    assert all(row[0] not in INFO_LABELS.values() for row in rows[: HEADER_ROW - 1])
     assert labels["Mã đơn vị"] == "P_HAI_CHAU"
     assert labels["Tên đơn vị"] == "UBND phường Hải Châu"
     assert labels["Kỳ báo cáo"] == "2025Q3"
-    assert labels["Phiên bản mẫu"] == CURRENT_TEMPLATE_VERSION
+    assert labels["Phiên bản mẫu"] == CURRENT_TEMPLATE_VERSION == 2
     for key in ("preparer", "phone", "email", "prepared_on"):
         assert labels[INFO_LABELS[key]] == ""
     ws = openpyxl.load_workbook(path)[SHEET_INFO]
@@ -100,7 +111,7 @@ def test_info_sheet(written):
 
 @pytest.mark.parametrize("code", ["P_HAI_CHAU", "DT_MTTQ", "S_KHCN", "Q_HAI_CHAU", "B_BAO_DA_NANG"])
 def test_element_rows_match_catalogue(catalog, written, code):
-    rows = _rows(written[code], SHEET_ELEMENTS)
+    rows = _table(written[code], SHEET_ELEMENTS)
     assert rows[0] == ELEMENT_COLUMNS
     unit = catalog.unit(code)
     expected = [
@@ -115,20 +126,19 @@ def test_info_hint_shows_the_configured_deadline(catalog, tmp_path, working_days
     path = write_template(
         catalog, catalog.unit("P_HAI_CHAU"), Q3_2025, tmp_path, working_days=working_days
     )
-    row = list(INFO_LABELS).index("period")
-    hint = _rows(path, SHEET_INFO)[row][2]
+    hint = _rows(path, SHEET_INFO)[INFO_ROW["period"] - 1][2]
     assert f"hạn gửi {deadline}" in hint
 
 
 def test_working_days_has_no_default(catalog, tmp_path):
     """The deadline comes from the settings only: a call that forgets it fails loudly."""
     with pytest.raises(TypeError, match="working_days"):
-        write_template(catalog, catalog.unit("P_HAI_CHAU"), Q3_2025, tmp_path)
+        write_template(catalog, catalog.unit("P_HAI_CHAU"), Q3_2025, tmp_path)  # type: ignore[call-arg]
 
 
 def test_elements_by_unit_type(written):
     codes = {
-        code: {row[0] for row in _rows(path, SHEET_ELEMENTS)[1:]} for code, path in written.items()
+        code: {row[0] for row in _table(path, SHEET_ELEMENTS)[1:]} for code, path in written.items()
     }
     assert {"TO_CNSCD_TONG", "TO_CNSCD_DA_TAP_HUAN", "LUOT_PHAT_TTCS"} <= codes["P_HAI_CHAU"]
     assert "LONG_GHEP_CHUONG_TRINH" in codes["DT_MTTQ"]
@@ -144,13 +154,16 @@ def test_protection_and_unlocked_value_cells(written):
     ws = openpyxl.load_workbook(written["P_HAI_CHAU"])[SHEET_ELEMENTS]
     assert ws.protection.sheet is True
     assert not ws.protection.password
-    assert ws.freeze_panes == "A2"
-    assert ws["A1"].font.b
-    for row in range(2, ws.max_row + 1):
+    assert ws.freeze_panes == f"A{FIRST_DATA_ROW}"
+    assert ws[f"A{HEADER_ROW}"].font.b
+    rows = range(
+        FIRST_DATA_ROW, FIRST_DATA_ROW + len(_table(written["P_HAI_CHAU"], SHEET_ELEMENTS)) - 1
+    )
+    for row in range(1, ws.max_row + 1):
         for col in "ABCD":
             assert ws[f"{col}{row}"].protection.locked is True
         for col in "EF":
-            assert ws[f"{col}{row}"].protection.locked is False
+            assert ws[f"{col}{row}"].protection.locked is (row not in rows)
 
 
 def _validation_for(ws, coordinate):
@@ -162,7 +175,9 @@ def _validation_for(ws, coordinate):
 def test_value_validations_by_kind(catalog, written):
     for code in ("P_HAI_CHAU", "DT_MTTQ"):
         ws = openpyxl.load_workbook(written[code])[SHEET_ELEMENTS]
-        for row in range(2, ws.max_row + 1):
+        for row in range(
+            FIRST_DATA_ROW, FIRST_DATA_ROW + len(_table(written[code], SHEET_ELEMENTS)) - 1
+        ):
             element = catalog.element_by_code[ws[f"A{row}"].value]
             dv = _validation_for(ws, f"E{row}")
             assert dv.showErrorMessage and dv.allow_blank
@@ -178,42 +193,47 @@ def test_value_validations_by_kind(catalog, written):
 def test_activity_sheet(catalog, written):
     path = written["S_KHCN"]
     rows = _rows(path, SHEET_ACTIVITIES)
-    assert rows == [ACTIVITY_COLUMNS]  # empty body
+    assert rows[HEADER_ROW - 1 :] == [ACTIVITY_COLUMNS]  # empty body
     ws = openpyxl.load_workbook(path)[SHEET_ACTIVITIES]
-    assert ws.freeze_panes == "A2"
-    last = ACTIVITY_ROWS + 1
-    assert last >= 501
+    assert ws.freeze_panes == f"A{FIRST_DATA_ROW}"
+    last = HEADER_ROW + ACTIVITY_ROWS
+    assert ACTIVITY_ROWS >= 500
     kind_dv = _validation_for(ws, f"C{last}")
-    channel_dv = _validation_for(ws, "D2")
+    channel_dv = _validation_for(ws, f"D{FIRST_DATA_ROW}")
     date_dv = _validation_for(ws, f"B{last}")
+    # the drop-downs offer the Vietnamese names (column B / D of "Danh mục"), never the codes
     assert (
         kind_dv.type == "list"
-        and kind_dv.formula1 == f"'{SHEET_LISTS}'!$A$2:$A${len(catalog.activity_types) + 1}"
+        and kind_dv.formula1 == f"'{SHEET_LISTS}'!$B$2:$B${len(catalog.activity_types) + 1}"
     )
     assert (
         channel_dv.type == "list"
-        and channel_dv.formula1 == f"'{SHEET_LISTS}'!$C$2:$C${len(catalog.channels) + 1}"
+        and channel_dv.formula1 == f"'{SHEET_LISTS}'!$D$2:$D${len(catalog.channels) + 1}"
     )
     assert date_dv.type == "date"
-    assert _validation_for(ws, "F2").type == "whole"
+    assert _validation_for(ws, f"F{FIRST_DATA_ROW}").type == "whole"
     assert ws.column_dimensions["B"].number_format == "dd/mm/yyyy"
 
 
 def test_lists_sheet(catalog, written):
     rows = _rows(written["DT_MTTQ"], SHEET_LISTS)
     assert [r[0] for r in rows[1:] if r[0]] == catalog.activity_codes
+    assert [r[1] for r in rows[1:] if r[1]] == [a.name for a in catalog.activity_types]
     assert [r[2] for r in rows[1:] if r[2]] == catalog.channel_codes
+    assert [r[3] for r in rows[1:] if r[3]] == [c.name for c in catalog.channels]
     assert [r[4] for r in rows[1:] if r[4] != ""] == [0, 1]
 
 
 def test_narrative_sheet(written):
     path = written["B_BAO_DA_NANG"]
     rows = _rows(path, SHEET_NARRATIVE)
-    assert [r[0] for r in rows] == list(NARRATIVE_LABELS.values())
+    assert [r[0] for r in rows[HEADER_ROW - 1 :]] == list(NARRATIVE_LABELS.values())
     ws = openpyxl.load_workbook(path)[SHEET_NARRATIVE]
-    for r in range(1, 5):
+    for r in range(HEADER_ROW, HEADER_ROW + 4):
         assert ws.cell(r, 2).value is None
         assert ws.cell(r, 2).alignment.wrap_text
+        assert ws.cell(r, 2).protection.locked is False
+    assert ws.protection.sheet and not ws.protection.password
 
 
 def test_deterministic_bytes(catalog, tmp_path, written):
@@ -271,7 +291,7 @@ def test_prepared_on_accepts_a_date(catalog, tmp_path):
     )
     wb = openpyxl.load_workbook(path)
     ws = wb[SHEET_INFO]
-    row = list(INFO_LABELS).index("prepared_on") + 1
+    row = INFO_ROW["prepared_on"]
     ws.cell(row, 2).value = date(2025, 9, 15)
     wb.save(path)
     rows = _rows(path, SHEET_INFO)

@@ -1,0 +1,100 @@
+"""The images in docs/, made from the real code and printed by the real LibreOffice.
+
+    .venv/bin/python -m scripts.doc_images             # every image
+    .venv/bin/python -m scripts.doc_images template    # only docs/template-page.png
+
+One function per image: it writes `docs/<name>.png` and returns its path. `pdf_page_png` turns one
+page of a PDF into a PNG (poppler's pdftoppm). Needs LibreOffice (installed by
+tests/libreoffice.py when missing) and pdftoppm (Debian package poppler-utils).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from schemas.catalog_model import load_catalog
+from tasks.core.periods import Period
+from tasks.core.settings import Settings
+from tasks.intake.submission import SHEET_ELEMENTS
+from tasks.workbook.template import write_template
+from tests.libreoffice import convert
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+MAX_BYTES = 250 * 1024
+
+
+def find_page(pdf: Path, needle: str) -> int:
+    """The 1-based number of the first page whose text holds `needle` (e.g. a footer)."""
+    for number, page in enumerate(PdfReader(pdf).pages, start=1):
+        if needle in page.extract_text():
+            return number
+    raise LookupError(f"no page of {pdf.name} shows {needle!r}")
+
+
+def pdf_page_png(pdf: Path, page: int, out: Path, *, dpi: int = 80) -> Path:
+    """Page `page` of `pdf` as the PNG `out` (smaller resolutions until it is at most MAX_BYTES)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for resolution in (dpi, dpi * 3 // 4, dpi // 2):
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                str(resolution),
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                "-singlefile",
+                str(pdf),
+                str(out.with_suffix("")),
+            ],
+            check=True,
+        )
+        if out.stat().st_size <= MAX_BYTES:
+            break
+    return out
+
+
+def template_page(out_dir: Path = DOCS) -> Path:
+    """docs/template-page.png: the printed "Chỉ tiêu" page of a phường's template for Quý III/2025."""
+    catalog = load_catalog()
+    unit = catalog.unit("P_HAI_CHAU")
+    assert unit is not None
+    with tempfile.TemporaryDirectory(prefix="doc-images-") as tmp:
+        work = Path(tmp)
+        xlsx = write_template(
+            catalog,
+            unit,
+            Period(2025, 3),
+            work,
+            working_days=Settings().submission_working_days,
+        )
+        pdf = convert(xlsx, "pdf", work)
+        page = find_page(pdf, f"{SHEET_ELEMENTS} - Trang")
+        return pdf_page_png(pdf, page, out_dir / "template-page.png")
+
+
+IMAGES: dict[str, Callable[[], Path]] = {"template": template_page}
+
+
+def main(argv: list[str] | None = None) -> int:
+    names = (argv if argv is not None else sys.argv[1:]) or list(IMAGES)
+    unknown = [n for n in names if n not in IMAGES]
+    if unknown:
+        print(f"unknown image(s): {', '.join(unknown)}; known: {', '.join(IMAGES)}")
+        return 2
+    for name in names:
+        path = IMAGES[name]()
+        print(f"{path} ({path.stat().st_size // 1024} KB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
