@@ -55,6 +55,7 @@ def generate_demo(
     working_days: int = DEFAULT_WORKING_DAYS,
     *,
     report_day: int = DEFAULT_REPORT_DAY,
+    use_fixtures: bool = True,
 ) -> DemoPlan:
     """Write the demo submissions of `periods` under `out_dir` and return the plan (see module doc).
 
@@ -62,6 +63,7 @@ def generate_demo(
     `Settings.report_due_day`: the deadline in the templates, the arrival rounds and the report
     time all follow them. The period folders `<out_dir>/<period id>/round1|round2|round3` are
     emptied first, so a re-run with the same arguments gives the same files, byte for byte.
+    `use_fixtures=False` leaves out the committed LibreOffice-saved workbooks (demo/libreoffice.py).
     """
     out_dir = Path(out_dir)
     periods = sorted({Period.parse(p) for p in periods})
@@ -75,7 +77,7 @@ def generate_demo(
             times = round_times(period, working_days, report_day)
             report_at[period.id] = times.report_at
             expectations[period.id], files = generate_period(
-                catalog, series, templates, period, out_dir, seed, times
+                catalog, series, templates, period, out_dir, seed, times, use_fixtures
             )
             rounds.append(DemoRound(period.id, times.first, files[1]))
             rounds.append(DemoRound(period.id, times.second, files[2]))

@@ -28,7 +28,7 @@ class DemoFile:
     name: str  # unique within the period
     round: int  # 1, 2 or 3
     sender: str  # the unit that sent it
-    kind: str  # "submission" | "correction" | "duplicate" | "after_lock" | one of BROKEN_KINDS
+    kind: str  # "submission" | "libreoffice" | "correction" | "duplicate" | "after_lock" | BROKEN_KINDS
     expect: str
     rule: str | None = None  # the rule code expected for a broken file (BROKEN_RULES)
 
@@ -42,6 +42,8 @@ class PeriodExpectation:
     missing: frozenset[str]  # no file before the report (one may arrive after it: after_lock)
     corrected: frozenset[str]  # sent a corrected workbook in round 2 (exactly one unit)
     files: tuple[DemoFile, ...]  # every file of the period, by round then name
+    # the on-time unit whose workbook is sent as LibreOffice Calc saved it (demo/libreoffice.py)
+    libreoffice_units: frozenset[str] = frozenset()
 
     @property
     def broken(self) -> dict[str, str]:

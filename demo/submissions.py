@@ -5,6 +5,7 @@
 - the period's broken files (demo/broken.py). The rejected ones are sent by units that also sent
   a valid workbook on time, so the on-time / late / missing sets are not affected by them;
   `text_numbers_nfd` is a late unit's only workbook (valid, with warnings);
+- in the periods of demo/libreoffice.py, one on-time unit's workbook as LibreOffice Calc saved it;
 - one unit resends its on-time file unchanged (a duplicate), and, when more than one unit is
   missing, one of them sends its workbook after the report (round 3, the period is locked).
 
@@ -33,6 +34,7 @@ from demo.broken import (
     make_text_numbers_nfd,
 )
 from demo.fill import Templates, fill
+from demo.libreoffice import LIBREOFFICE_PERIODS, libreoffice_fixture
 from demo.plan import DemoFile, PeriodExpectation, RoundTimes
 from demo.series import Series
 from demo.words import words
@@ -57,6 +59,7 @@ class Cast:
     rejecting: list[str]  # the period's broken kinds that are rejected ...
     broken_senders: list[str]  # ... and who sends each of them
     nfd_unit: str | None  # the late unit whose workbook is `text_numbers_nfd`
+    libreoffice_unit: str | None  # the on-time unit whose workbook was saved by LibreOffice
 
 
 def cast(codes: list[str], period: Period, seed: int) -> Cast:
@@ -73,7 +76,19 @@ def cast(codes: list[str], period: Period, seed: int) -> Cast:
     rejecting = [k for k in kinds if k != "text_numbers_nfd"]
     broken_senders = rng.sample([c for c in on_time if c != corrected], len(rejecting))
     nfd_unit = rng.choice(late) if "text_numbers_nfd" in kinds else None
-    return Cast(codes, missing, late, on_time, corrected, rejecting, broken_senders, nfd_unit)
+    plain = [c for c in on_time if c != corrected and c not in broken_senders]
+    libreoffice_unit = rng.choice(plain) if period.id in LIBREOFFICE_PERIODS and plain else None
+    return Cast(
+        codes,
+        missing,
+        late,
+        on_time,
+        corrected,
+        rejecting,
+        broken_senders,
+        nfd_unit,
+        libreoffice_unit,
+    )
 
 
 class PeriodWriter:
@@ -87,9 +102,10 @@ class PeriodWriter:
         period: Period,
         out_dir: Path,
         seed: int,
+        use_fixtures: bool = True,
     ):
         self.catalog, self.series, self.templates = catalog, series, templates
-        self.period, self.seed = period, seed
+        self.period, self.seed, self.use_fixtures = period, seed, use_fixtures
         self.round_dirs = {k: out_dir / period.id / f"round{k}" for k in ROUNDS}
         for d in self.round_dirs.values():
             if d.exists():
@@ -162,6 +178,7 @@ class PeriodWriter:
             missing=frozenset(who.missing),
             corrected=frozenset({who.corrected}),
             files=tuple(sorted(self.files, key=lambda f: (f.round, f.name))),
+            libreoffice_units=frozenset([who.libreoffice_unit] if who.libreoffice_unit else []),
         )
 
 
@@ -173,11 +190,15 @@ def generate_period(
     out_dir: Path,
     seed: int,
     times: RoundTimes,
+    use_fixtures: bool = True,
 ) -> tuple[PeriodExpectation, dict[int, tuple[Path, ...]]]:
-    """Write the period's files; return what the intake should find and the files of each round."""
+    """Write the period's files; return what the intake should find and the files of each round.
+
+    `use_fixtures=False` writes the generated workbook where a committed LibreOffice-saved one
+    would go (demo/libreoffice.py), which is how that fixture is made."""
     units = sorted(template_units(catalog, period, None), key=lambda u: u.code)
     who = cast([u.code for u in units], period, seed)
-    out = PeriodWriter(catalog, series, templates, period, out_dir, seed)
+    out = PeriodWriter(catalog, series, templates, period, out_dir, seed, use_fixtures)
     second_day = times.second.date()
     valid = _on_time(out, who, times)
     _late(out, who, times)
@@ -195,7 +216,12 @@ def _on_time(out: PeriodWriter, who: Cast, times: RoundTimes) -> dict[str, bytes
         day = out.prepared_day(code, out.period.window_end - timedelta(days=1), times.deadline)
         wb, _ = out.build(code, day)
         valid[code] = out.saved(wb, day, code)
-        out.emit(f"{pid}_{code}.xlsx", valid[code], 1, code, "submission", "accepted")
+        kind = "submission"
+        if code == who.libreoffice_unit and out.use_fixtures:
+            saved = libreoffice_fixture(pid, code, out.seed)
+            if saved is not None:  # the same workbook, opened and saved again in LibreOffice Calc
+                valid[code], kind = saved, "libreoffice"
+        out.emit(f"{pid}_{code}.xlsx", valid[code], 1, code, kind, "accepted")
     return valid
 
 
