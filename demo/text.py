@@ -14,24 +14,18 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from demo.words import words
-from schemas.catalog_model import Catalog, Unit
+from schemas.catalog_model import Catalog, Unit, load_catalog
 from tasks.core.periods import Period
 from tasks.intake.submission import NARRATIVE_LABELS
 
-# Activity type -> the data element its quantities back (None: no count behind it).
-ACTIVITY_ELEMENT = {
-    "tin_bai": "TIN_BAI",
-    "chuong_trinh_ptth": "CHUONG_TRINH_PTTH",
-    "phat_thanh_co_so": "LUOT_PHAT_TTCS",
-    "bai_mxh": "BAI_MXH",
-    "hoi_nghi_hoi_thao": "SU_KIEN",
-    "cuoc_thi": "SU_KIEN",
-    "su_kien_ngay_cds": "SU_KIEN",
-    "tap_huan": "LOP_TAP_HUAN",
-    "mo_hinh_moi": "MO_HINH_MOI",
-    "pano_ap_phich": None,
-    "khac": None,
-}
+
+# Activity type -> the data element its quantities back (None: no count behind it): `element:` of
+# the activity types in the catalogue (schemas/catalog/codes.yaml), as the intake checks it.
+def activity_elements(catalog: Catalog) -> dict[str, str | None]:
+    return {a.code: a.element for a in catalog.activity_types}
+
+
+ACTIVITY_ELEMENT = activity_elements(load_catalog())  # of the packaged catalogue
 # Activity type -> channel codes to draw from (a code listed twice is drawn twice as often).
 CHANNELS = {
     "tin_bai": ["bao_dien_tu", "cong_ttdt", "bao_in"],
@@ -178,7 +172,8 @@ def activities(
 ) -> list[Activity]:
     """5 to 15 activities of the period, within what the unit's counts allow, sorted by day."""
     known_types = set(catalog.activity_codes)
-    remaining = {code: int(v) for code, v in values.items() if code in ACTIVITY_ELEMENT.values()}
+    backing = activity_elements(catalog)
+    remaining = {code: int(v) for code, v in values.items() if code in backing.values()}
     reach_left = int(values.get("LUOT_TIEP_CAN", 0))
     people_left = int(values.get("NGUOI_TAP_HUAN", 0))
     cost_left = round(values.get("KINH_PHI", 0.0) * 10)  # tenths of a million đồng
@@ -186,13 +181,13 @@ def activities(
     out: list[Activity] = []
     for _ in range(rng.randint(5, 15)):
         candidates = []
-        for kind, element in ACTIVITY_ELEMENT.items():
+        for kind, element in backing.items():
             if kind not in known_types or (kind == "su_kien_ngay_cds" and cds_day is None):
                 continue
             if element is None or remaining.get(element, 0) >= 1:
                 candidates.append(kind)
         kind = rng.choices(candidates, weights=[TYPE_WEIGHT[c] for c in candidates])[0]
-        element = ACTIVITY_ELEMENT[kind]
+        element = backing[kind]
         if element is None:
             quantity = rng.randint(1, 12) if kind == "pano_ap_phich" else 1
         else:
@@ -243,7 +238,7 @@ def reconcile(
 ) -> list[Activity]:
     """The log made to account for the unit's counts, as a careful unit keeps it.
 
-    The quantities of the types backing an element (ACTIVITY_ELEMENT) sum to that element; the
+    The quantities of the types backing an element (`element:` in the catalogue) sum to it; the
     reach of all rows sums to LUOT_TIEP_CAN and their cost to KINH_PHI. A shortfall is added to the
     largest row of an open-ended type (a series of articles) or logged as new rows of a one-per-row
     type (events, classes); a surplus is taken from the largest rows. Rows the counts do not touch
@@ -252,12 +247,13 @@ def reconcile(
     out = list(rows)
     known_types = set(catalog.activity_codes)
     cds_day = _cds_day(period)
-    for element in dict.fromkeys(e for e in ACTIVITY_ELEMENT.values() if e is not None):
+    backing = activity_elements(catalog)
+    for element in dict.fromkeys(e for e in backing.values() if e is not None):
         if element not in values:
             continue
         kinds = [
             k
-            for k, e in ACTIVITY_ELEMENT.items()
+            for k, e in backing.items()
             if e == element
             and k in known_types
             and not (k == "su_kien_ngay_cds" and cds_day is None)

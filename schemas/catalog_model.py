@@ -102,8 +102,12 @@ class Monitoring(_Model):
 
 
 class Code(_Model):
+    """An activity type ("Loại hoạt động") or a channel ("Kênh"). `element`, of activity types
+    only: the data element the type's quantities back (None: none)."""
+
     code: str
     name: str
+    element: str | None = None
 
 
 class Contact(_Model):
@@ -370,6 +374,22 @@ def check_catalog(catalog: Catalog, origin: dict[str, str]) -> None:
                     "not_above phải nêu một chỉ tiêu lũy kế.",
                     "not_above must name a stock element.",
                 )
+    for channel in catalog.channels:
+        if channel.element is not None:
+            raise CatalogError(
+                origin.get("channels", "codes.yaml"),
+                channel.code,
+                "element: chỉ dùng cho loại hoạt động, không dùng cho kênh.",
+                "element: is for activity types, not channels.",
+            )
+    for activity in catalog.activity_types:
+        if activity.element is not None and activity.element not in elements:
+            raise CatalogError(
+                origin.get("activity_types", "codes.yaml"),
+                activity.code,
+                f"element: chỉ tiêu '{activity.element}' không có trong danh mục.",
+                f"element: unknown data element '{activity.element}'.",
+            )
     references: list[tuple[str, list[str]]] = [(i.code, i.elements()) for i in catalog.indicators]
     references += [(m.code, [m.element]) for m in catalog.monitoring]
     for code, refs in references:

@@ -1,11 +1,13 @@
-"""Business rules as data: `schemas/rules.yaml` holds each rule's code, severity, sheet and its
-Vietnamese and English message templates (with {placeholders}); code refers to rules by code only."""
+"""Business rules as data: `schemas/rules.yaml` holds each rule's code, severity, sheet, its
+Vietnamese and English message templates (with {placeholders}) and the thresholds its check reads
+(`params`); code refers to rules by code only."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -20,7 +22,8 @@ class Rule:
     sheet: str | None
     message_vi: str
     message_en: str
-    check: str = ""  # where it is checked: file | parse | gx | python
+    check: str = ""  # where it is checked: file | parse | gx | python | intake | plausibility
+    params: dict[str, Any] = field(default_factory=dict)  # thresholds the check reads
 
 
 class _Blank(dict):

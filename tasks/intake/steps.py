@@ -109,17 +109,22 @@ def validate_submissions(
 ) -> list[Submission | None]:
     """One validation run (Great Expectations included) over the whole batch.
 
+    The history and peers of the plausibility checks are read from the warehouse once, here.
     Returns new submissions carrying the findings (`subs` is left as it was); None stays None.
     """
     readable = [s for s in subs if s is not None and s.readable]
     if not readable:
         return list(subs)
+    from tasks.intake.plausibility import load_context  # noqa: PLC0415 - heavy
     from tasks.intake.validate import ValidationContext, validate_batch  # noqa: PLC0415 - heavy
 
+    with connect(settings.paths.warehouse) as con:
+        plausibility = load_context(con, catalog, readable)
     ctx = ValidationContext(
         now=batch.received_at,
         locked_periods=batch.locked,
         narrative_max_chars=settings.narrative_max_chars,
+        plausibility=plausibility,
     )
     report = validate_batch(readable, catalog, ctx)
     return [None if s is None else report.apply(s) for s in subs]

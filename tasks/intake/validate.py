@@ -10,6 +10,9 @@ catalogue name become codes, unsafe evidence links are dropped, narratives are c
   (tasks/intake/frames.py builds the frames and maps failures back to messages;
   tasks/intake/expectations.py runs the suite).
 - "Thuyết minh" (length limit) is plain Python (here).
+- Plausibility warnings (tasks/intake/plausibility.py) run last, on the submissions without errors,
+  when the context carries the batch's history and peers (`ValidationContext.plausibility`; the
+  intake always gives it, steps.validate_submissions).
 
 When the header is unusable (unit missing/unknown or period unreadable), the rules that need the
 unit's type (assignment, missing elements) and the period (activity dates in the window) are
@@ -29,6 +32,7 @@ from tasks.intake.cells import norm
 from tasks.intake.frames import run_gx
 from tasks.intake.header_checks import SubmissionState, check_header, period_of
 from tasks.intake.parse import NARRATIVE_CELL_PREFIX
+from tasks.intake.plausibility import PlausibilityContext, check_batch
 from tasks.intake.rules import message
 from tasks.intake.submission import (
     NARRATIVE_LABELS,
@@ -46,6 +50,7 @@ class ValidationContext:
     now: datetime
     locked_periods: frozenset[str] = frozenset()
     narrative_max_chars: int = 4000
+    plausibility: PlausibilityContext | None = None  # None: no plausibility checks
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,8 @@ def validate_batch(
         run_gx(states, catalog)
     for state in states:
         _check_narratives(state, ctx.narrative_max_chars)
+    if ctx.plausibility is not None:
+        check_batch(states, catalog, ctx.plausibility)
     return ValidationReport(
         {s.sub.key: Findings(tuple(s.messages), tuple(s.activities), s.narratives) for s in states}
     )

@@ -69,11 +69,19 @@ def _elements_of(unit_code: str):
     return catalog().elements_for_type(unit_type)
 
 
+# the reach and cost of `default_activities`, so that the default workbook is plausible
+# (LOG_REACH_MISMATCH, LOG_COST_MISMATCH in schemas/rules.yaml)
+DEFAULT_LOG_TOTALS = {"LUOT_TIEP_CAN": 2620, "KINH_PHI": 5.5}
+
+
 def default_values(unit_code: str = "P_HAI_CHAU") -> dict[str, object]:
-    """A valid value for every data element assigned to the unit's type (stocks below totals)."""
+    """A valid value for every data element assigned to the unit's type (stocks below totals);
+    reach and money as the default activity log sums them."""
     out: dict[str, object] = {}
     for element in _elements_of(unit_code):
-        if element.kind == "yes_no":
+        if element.code in DEFAULT_LOG_TOTALS:
+            out[element.code] = DEFAULT_LOG_TOTALS[element.code]
+        elif element.kind == "yes_no":
             out[element.code] = 1
         elif element.kind == "money":
             out[element.code] = 12.5
