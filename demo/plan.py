@@ -48,7 +48,7 @@ class PeriodExpectation:
     @property
     def broken(self) -> dict[str, str]:
         """Broken file name -> expected rule code (includes the valid-with-warnings one)."""
-        return {f.name: f.rule for f in self.files if f.kind in BROKEN_KINDS}
+        return {f.name: f.rule or "" for f in self.files if f.kind in BROKEN_KINDS}
 
     @property
     def rejected(self) -> frozenset[str]:

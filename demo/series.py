@@ -22,7 +22,7 @@ from tasks.core.periods import DE_AN_START, Period, format_date_vi, period_conta
 DEFAULT_SEED = 2780
 
 # Mean quarterly flow per unit type at the Đề án's start (2022Q4), before unit scale and growth.
-FLOW_BASE = {
+FLOW_BASE: dict[str, dict[str, float]] = {
     "TIN_BAI": {
         "so_nganh": 6,
         "co_quan_tw": 4,
@@ -83,7 +83,7 @@ FLOW_BASE = {
     },
 }
 # Unit-specific multipliers (the broadcaster makes programmes, the lead department trains communicators).
-UNIT_MULTIPLIER = {
+UNIT_MULTIPLIER: dict[str, dict[str, float]] = {
     "DAI_PTTH": {"CHUONG_TRINH_PTTH": 30, "TIN_BAI": 6, "LUOT_TIEP_CAN": 20},
     "S_TTTT": {"LOP_BAO_CAO_VIEN": 10, "TIN_BAI": 2, "SU_KIEN": 2},
     "S_KHCN": {"LOP_BAO_CAO_VIEN": 5, "SU_KIEN": 1.5},
