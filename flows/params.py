@@ -2,36 +2,65 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, JsonValue
+
+
+def form(title: str, description: str | None = None) -> Any:
+    """A parameter's title and description for the form: pydantic's Field, with both also in
+    `json_schema_extra`, the only part of an annotated Field that reaches Prefect's schema (Prefect
+    3.9 gives every parameter its own Field titled with the parameter's name)."""
+    extra: dict[str, JsonValue] = {"title": title}
+    if description:
+        extra["description"] = description
+    return Field(title=title, description=description, json_schema_extra=extra)
+
 
 Home = Annotated[
     str | None,
-    Field(
+    form(
         title="Thư mục làm việc (workspace)",
         description="Để trống: DXREPORT_HOME hoặc ./dxreport-home",
     ),
 ]
 Now = Annotated[
     str | None,
-    Field(
+    form(
         title="Thời điểm giả lập (ISO, có múi giờ)",
         description="Để trống: đồng hồ thật (hoặc DXREPORT_NOW). Dùng khi chạy lại một quý đã qua.",
     ),
 ]
 PeriodId = Annotated[
     str | None,
-    Field(title="Kỳ báo cáo (vd 2025Q3)", description="Để trống: quý vừa chốt số liệu gần nhất."),
+    form(title="Kỳ báo cáo (vd 2025Q3)", description="Để trống: quý vừa chốt số liệu gần nhất."),
 ]
 Final = Annotated[
     bool,
-    Field(
+    form(
         title="Ban hành chính thức (khóa kỳ)",
         description="Bật: báo cáo chính thức, kỳ bị khóa, không nhận thêm số liệu.",
     ),
 ]
 UnitCodes = Annotated[
     list[str] | None,
-    Field(title="Mã đơn vị", description="Để trống: mọi đơn vị phải báo cáo trong kỳ."),
+    form(title="Mã đơn vị", description="Để trống: mọi đơn vị phải báo cáo trong kỳ."),
+]
+ReopenPeriodId = Annotated[
+    str | None,
+    form(
+        title="Kỳ báo cáo cần mở lại (vd 2025Q3)",
+        description="Kỳ đã ban hành báo cáo chính thức (đã khóa). Bắt buộc.",
+    ),
+]
+ReopenReason = Annotated[
+    str | None,
+    form(
+        title="Lý do mở lại",
+        description="Bắt buộc; được ghi lại và nêu trong báo cáo thay thế.",
+    ),
+]
+ReopenedBy = Annotated[
+    str | None,
+    form(title="Người mở lại (họ tên)", description="Bắt buộc; được ghi lại cùng thời điểm mở."),
 ]

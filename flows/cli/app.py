@@ -228,6 +228,41 @@ def status(period: LatestClosedPeriod = None) -> dict:
     return {"period": period}
 
 
+RequiredPeriod = Annotated[
+    str,
+    typer.Option("--period", metavar="P", help=f"Kỳ báo cáo / reporting period, {PERIOD_EXAMPLE}"),
+]
+
+
+@verb(
+    "history",
+    "Mọi lần gửi của một đơn vị trong một kỳ: phiên bản, ngày, tình trạng, giá trị đã sửa "
+    "/ every arrival of a unit for a period: versions, dates, statuses, what changed",
+)
+def history(
+    unit: Annotated[
+        str, typer.Option("--unit", metavar="CODE", help="Mã đơn vị / unit code, vd P_HAI_CHAU")
+    ],
+    period: RequiredPeriod,
+) -> dict:
+    return {"unit": unit, "period": period}
+
+
+@verb(
+    "reopen",
+    "Mở lại kỳ đã ban hành báo cáo chính thức (ghi người, lúc, lý do) "
+    "/ reopen an issued period (who, when and why are recorded)",
+)
+def reopen(
+    period: RequiredPeriod,
+    reason: Annotated[
+        str, typer.Option("--reason", metavar="TEXT", help="Lý do mở lại / why it is reopened")
+    ],
+    by: Annotated[str, typer.Option("--by", metavar="NAME", help="Người mở lại / who reopens it")],
+) -> dict:
+    return {"period": period, "reason": reason, "by": by}
+
+
 @verb(
     "add-units",
     "Thêm hoặc sửa đơn vị từ tệp CSV / add or update units from a CSV "

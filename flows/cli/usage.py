@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-VERBS = "demo, template, intake, report, status, catalog add-units, server"
+VERBS = "demo, template, intake, report, status, history, reopen, catalog add-units, server"
 
 # click's English message -> the Vietnamese sentence (named groups are carried over)
 _VI = [

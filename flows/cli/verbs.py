@@ -14,7 +14,7 @@ from pathlib import Path
 from flows.cli.app import Invocation
 from tasks.core.errors import UsageError
 
-FLOW_VERBS = ("demo", "template", "intake", "report")
+FLOW_VERBS = ("demo", "template", "intake", "report", "reopen")
 
 
 def quiet(verbose: bool) -> None:
@@ -79,6 +79,8 @@ def run(inv: Invocation) -> tuple[object, str]:
         return _run_flow(inv, params, settings)
     if inv.verb == "status":
         return _status(params, settings)
+    if inv.verb == "history":
+        return _history(params, settings)
     if inv.verb == "catalog add-units":
         from tasks.catalog.add_units import add_units
 
@@ -104,6 +106,17 @@ def _status(params: dict, settings) -> tuple[object, str]:
     period = resolve_period(params.get("period"), settings)
     result = period_status(settings, workspace_catalog(settings), period)
     return result, status_text(result)
+
+
+def _history(params: dict, settings) -> tuple[object, str]:
+    from flows.history import history_text
+    from tasks.core.periods import Period
+    from tasks.core.workspace import workspace_catalog
+    from tasks.intake.history import unit_history
+
+    period = Period.parse(params["period"])
+    result = unit_history(settings, workspace_catalog(settings), params["unit"], period)
+    return result, history_text(result)
 
 
 def _run_flow(inv: Invocation, params: dict, settings) -> tuple[object, str]:
@@ -143,6 +156,10 @@ def _flow(verb: str) -> tuple[Callable[..., dict], Callable[[dict], str]]:
         from flows.intake import intake
 
         return intake, _intake_text
+    if verb == "reopen":
+        from flows.reopen import reopen_period
+
+        return reopen_period, _reopen_text
     from flows.quarterly_report import quarterly_report
 
     return quarterly_report, _report_text
@@ -160,7 +177,13 @@ def _demo_text(result: dict) -> str:
 
 
 def _template_text(result: dict) -> str:
-    return f"Đã ghi {len(result['files'])} mẫu biểu / templates written: {result['out_dir']}"
+    lines = [f"Đã ghi {len(result['files'])} mẫu biểu / templates written: {result['out_dir']}"]
+    if result.get("prefilled"):
+        lines.append(
+            f"{len(result['prefilled'])} mẫu có số liệu lũy kế quý trước điền sẵn / "
+            "pre-filled with last quarter's stocks"
+        )
+    return "\n".join(lines)
 
 
 def _intake_text(result: dict) -> str:
@@ -176,6 +199,17 @@ def _intake_text(result: dict) -> str:
             + (f" v{r['version']}" if r["version"] else "")
         )
     return "\n".join(lines)
+
+
+def _reopen_text(result: dict) -> str:
+    at = datetime.fromisoformat(result["reopened_at"]).strftime("%d/%m/%Y %H:%M")
+    return (
+        f"Đã mở lại {result['label']} ({result['period']}) lúc {at}, người mở: "
+        f"{result['by']}; lý do: {result['reason']}. Báo cáo đã ban hành {result['report']} được "
+        "giữ nguyên; báo cáo kế tiếp của kỳ sẽ thay thế nó.\n"
+        f"[EN] Period {result['period']} reopened at {result['reopened_at']} by {result['by']}. "
+        f"The issued report {result['report']} is kept; the next report of the period replaces it."
+    )
 
 
 def _report_text(result: dict) -> str:

@@ -107,7 +107,30 @@ CREATE TABLE IF NOT EXISTS period_reopens (
     period_id    VARCHAR NOT NULL,
     reopened_at  TIMESTAMPTZ NOT NULL,
     reason       VARCHAR NOT NULL,
-    locked_at    TIMESTAMPTZ NOT NULL
+    locked_at    TIMESTAMPTZ NOT NULL,
+    reopened_by  VARCHAR,                         -- who reopened it (--by)
+    report_path  VARCHAR,                         -- the issued report this reopening set aside
+    last_arrival_no INTEGER                       -- arrivals up to this number came before it
+);
+-- (workspaces created before these columns existed get them here)
+ALTER TABLE period_reopens ADD COLUMN IF NOT EXISTS reopened_by VARCHAR;
+ALTER TABLE period_reopens ADD COLUMN IF NOT EXISTS report_path VARCHAR;
+ALTER TABLE period_reopens ADD COLUMN IF NOT EXISTS last_arrival_no INTEGER;
+
+-- Grain: one row per value that changed from the previous accepted version, per accepted submission
+-- version >= 2 (unit x period x version x seq); the same list as the receipt's "changes".
+CREATE TABLE IF NOT EXISTS submission_changes (
+    unit_code   VARCHAR NOT NULL,
+    period_id   VARCHAR NOT NULL,
+    version     INTEGER NOT NULL,                 -- the new version (compared with version - 1)
+    seq         INTEGER NOT NULL,                 -- order in the receipt
+    sheet       VARCHAR NOT NULL,
+    cell        VARCHAR,                          -- in the new workbook; NULL for a removed value
+    field       VARCHAR NOT NULL,                 -- element code, header key, narrative section, column
+    label       VARCHAR NOT NULL,                 -- Vietnamese name of what changed
+    old_json    VARCHAR NOT NULL,                 -- the old value as JSON (number, string or null)
+    new_json    VARCHAR NOT NULL,                 -- the new value as JSON
+    PRIMARY KEY (unit_code, period_id, version, seq)
 );
 
 -- Grain: one row per unit in the catalogue snapshot taken at the last intake or report.
@@ -133,6 +156,21 @@ CREATE TABLE IF NOT EXISTS run_log (
     flow         VARCHAR NOT NULL,
     detail       VARCHAR
 );
+
+-- Grain: one row per arrival whose bytes count as received when the same bytes come again (the
+-- duplicate rule): every arrival except the `after_lock` ones of a period reopened after them, and the
+-- duplicates of those. After a reopening, a file refused as `after_lock` is taken anew when resent.
+CREATE OR REPLACE VIEW counted_arrivals AS
+WITH set_aside AS (
+    SELECT a.receipt_name
+    FROM arrivals a
+    JOIN (SELECT period_id, max(last_arrival_no) AS last_arrival_no
+          FROM period_reopens GROUP BY period_id) r USING (period_id)
+    WHERE a.timeliness = 'after_lock' AND a.arrival_no <= r.last_arrival_no
+)
+SELECT * FROM arrivals
+WHERE receipt_name NOT IN (SELECT receipt_name FROM set_aside)
+  AND coalesce(duplicate_of, '') NOT IN (SELECT receipt_name FROM set_aside);
 
 -- Grain: one row per unit x period: the newest accepted version.
 CREATE OR REPLACE VIEW current_submissions AS

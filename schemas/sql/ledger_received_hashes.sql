@@ -1,2 +1,3 @@
--- Every file content already in the ledger (grain: one row per distinct sha256 of arrivals).
-SELECT DISTINCT sha256 FROM arrivals;
+-- Every file content already in the ledger that counts as received (grain: one row per distinct
+-- sha256 of counted_arrivals).
+SELECT DISTINCT sha256 FROM counted_arrivals;

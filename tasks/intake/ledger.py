@@ -2,7 +2,8 @@
 
 Per file, in this order, so that a run killed at any moment loses nothing and adds nothing twice:
 1. the bytes are archived by content hash (idempotent);
-2. one transaction records the arrival, its messages and (if accepted) the loaded data;
+2. one transaction records the arrival, its messages and (if accepted) the loaded data and, for
+   a resubmission, what changed from the previous version (tasks/intake/changes.py);
 3. the receipt is written atomically to receipts/;
 4. the inbox file is removed;
 5. the arrival is marked finished.
@@ -19,11 +20,13 @@ from pathlib import Path
 
 import duckdb
 
+from schemas.catalog_model import load_catalog
 from tasks.core.files import write_atomic
 from tasks.core.periods import Period
 from tasks.core.settings import Settings, WorkspacePaths
 from tasks.core.warehouse import execute, execute_many, query
 from tasks.intake import rules
+from tasks.intake.changes import Labels, changes_since_previous, record_changes
 from tasks.intake.collect import InboxFile
 from tasks.intake.load import insert_submission, next_version
 from tasks.intake.submission import Submission
@@ -89,6 +92,7 @@ def record_arrival(
         name = receipt_name(arrival_no, item.sha256)
         first = first_arrival_of(con, item.sha256)
         version = None
+        changes = None
         if first is not None:
             status, timeliness, duplicate_of = "duplicate", None, first["receipt_name"]
             unit, period = first["unit_code"], first["period_id"]
@@ -111,6 +115,9 @@ def record_arrival(
                     received_at=received_at,
                     timeliness=timeliness or "on_time",
                 )
+                if version >= 2:  # versions explained (tasks/intake/changes.py)
+                    changes = changes_since_previous(con, sub, version, _labels(settings))
+                    record_changes(con, sub.unit_code, sub.period_id, version, changes)
         receipt = {
             "file": item.file_name,
             "sha256": item.sha256,
@@ -123,6 +130,8 @@ def record_arrival(
             "duplicate_of": duplicate_of,
             "messages": [m.to_dict() for m in messages],
         }
+        if changes is not None:
+            receipt["changes"] = [c.to_dict() for c in changes]
         receipt_text = json.dumps(receipt, ensure_ascii=False, indent=2)
         execute(
             con,
@@ -154,6 +163,11 @@ def record_arrival(
         raise
     _finish(con, paths, arrival_no, name, receipt_text, Path(item.path))
     return Recorded(name, receipt)
+
+
+def _labels(settings: Settings) -> Labels:
+    """The Vietnamese names a change shows, from the workspace's catalogue."""
+    return Labels.from_catalog(load_catalog(settings.paths.catalog))
 
 
 def _finish(

@@ -16,6 +16,7 @@ from tasks.core.files import write_atomic
 from tasks.core.periods import Period
 from tasks.core.settings import Settings
 from tasks.core.warehouse import connect, execute, locked_periods, query, snapshot_catalog
+from tasks.report.reopen import replaced_report
 
 STAGE = "report"
 
@@ -32,8 +33,16 @@ class ReportResult:
     issued_at: str  # ISO date-time of the report's clock
 
 
-def report_file_name(period: Period) -> str:
-    return f"bao-cao-{period.id}.pdf"
+def report_file_name(period: Period, issue_no: int = 1) -> str:
+    """bao-cao-2025Q3.pdf; after a reopening the next issue gets a new name (bao-cao-2025Q3-lan-2.pdf)
+    so that the issued report is never overwritten."""
+    return (
+        f"bao-cao-{period.id}.pdf" if issue_no == 1 else f"bao-cao-{period.id}-lan-{issue_no}.pdf"
+    )
+
+
+def manifest_file_name(issue_no: int = 1) -> str:
+    return "manifest.json" if issue_no == 1 else f"manifest-lan-{issue_no}.json"
 
 
 def _sha256(path: Path) -> str:
@@ -57,13 +66,17 @@ def render_report(
         snapshot_catalog(con, catalog)
         already_locked = period.id in locked_periods(con)
         inputs = query(con, "report_inputs", period_id=period.id)
+        replaced = replaced_report(con, period)  # set aside by a reopening (tasks/report/reopen.py)
     final = final or already_locked
+    issue_no = replaced.issue_no if replaced else 1
     out_dir = paths.report_dir(period.id)
     out_dir.mkdir(parents=True, exist_ok=True)
-    pdf_path = out_dir / report_file_name(period)
+    pdf_path = out_dir / report_file_name(period, issue_no)
     model = build_report_model(
         paths.warehouse, catalog, period, now.date(), final=final, calendar=settings.calendar
     )
+    if replaced is not None:  # the report says which issued report it replaces
+        model = replace(model, intro=f"{replaced.sentence} {model.intro}")
     progress.advance(STAGE, "số liệu / data")
     stats = render_pdf(model, pdf_path)
     progress.advance(STAGE, "PDF")
@@ -80,7 +93,13 @@ def render_report(
         ],
         "catalog_sha256": _catalog_digest(paths.catalog),
     }
-    manifest_path = out_dir / "manifest.json"
+    if replaced is not None:
+        manifest["replaces"] = {
+            "pdf": replaced.file_name,
+            "issued_at": replaced.issued_at.replace(microsecond=0).isoformat(),
+            "reopened_at": replaced.reopened_at.replace(microsecond=0).isoformat(),
+        }
+    manifest_path = out_dir / manifest_file_name(issue_no)
     write_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2))
     progress.advance(STAGE, "manifest")
     progress.finish(STAGE)
