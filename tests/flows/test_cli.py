@@ -129,7 +129,7 @@ def test_status_judges_timeliness_on_the_first_accepted_version(
     drop(
         late,
         build_workbook(
-            tmp_path / "v2.xlsx", unit_code="P_HAI_CHAU", period="2025Q3", values={"TIN_BAI": 3}
+            tmp_path / "v2.xlsx", unit_code="P_HAI_CHAU", period="2025Q3", values={"TIN_BAI": 7}
         ),
     )
     run(late, catalog)
