@@ -15,20 +15,45 @@ from flows.params import Home, Now, PeriodId, UnitCodes
 from schemas.catalog_model import Catalog, Unit
 from tasks.core.periods import Period, period_containing
 from tasks.core.workspace import workspace_catalog
+from tasks.workbook.prefill import StartingValue
 
 OutDir = Annotated[
     str | None, Field(title="Thư mục xuất", description="Để trống: <workspace>/templates/<kỳ>")
 ]
 
 
+@task(name="read-starting-values", cache_policy=NONE)
+def read_starting(
+    warehouse: Path, catalog: Catalog, period: Period, units: list[Unit]
+) -> dict[str, dict[str, StartingValue]]:
+    """Each unit's last accepted stocks (read-only; none when there is no warehouse yet)."""
+    from tasks.workbook.prefill import read_starting_values
+
+    return read_starting_values(warehouse, catalog, units, period)
+
+
 @task(name="write-templates", cache_policy=NONE)
 def write_templates(
-    catalog: Catalog, period: Period, units: list[Unit], out_dir: Path, working_days: int
+    catalog: Catalog,
+    period: Period,
+    units: list[Unit],
+    out_dir: Path,
+    working_days: int,
+    starting: dict[str, dict[str, StartingValue]] | None = None,
 ) -> list[str]:
     from tasks.workbook.template import write_template
 
     return [
-        str(write_template(catalog, unit, period, out_dir, working_days=working_days))
+        str(
+            write_template(
+                catalog,
+                unit,
+                period,
+                out_dir,
+                working_days=working_days,
+                starting=(starting or {}).get(unit.code),
+            )
+        )
         for unit in units
     ]
 
@@ -50,8 +75,12 @@ def make_templates(
     chosen = template_units(catalog, p, units or None)
     out_dir = Path(out) if out else settings.paths.templates / p.id
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = write_templates(catalog, p, chosen, out_dir, settings.submission_working_days)
+    starting = read_starting(settings.paths.warehouse, catalog, p, chosen)
+    files = write_templates(catalog, p, chosen, out_dir, settings.submission_working_days, starting)
+    prefilled = sorted(code for code, values in starting.items() if values)
     create_markdown_artifact(
-        f"# Mẫu biểu {p.label_vi}\n\n{len(files)} tệp trong `{out_dir}`", key="templates"
+        f"# Mẫu biểu {p.label_vi}\n\n{len(files)} tệp trong `{out_dir}`; "
+        f"{len(prefilled)} tệp có số liệu lũy kế quý trước điền sẵn.",
+        key="templates",
     )
-    return {"period": p.id, "out_dir": str(out_dir), "files": files}
+    return {"period": p.id, "out_dir": str(out_dir), "files": files, "prefilled": prefilled}
