@@ -64,6 +64,7 @@ class WorkspacePaths:
         self.receipts = home / "receipts"
         self.reports = home / "reports"
         self.templates = home / "templates"
+        self.feedback = home / "feedback"
         self.warehouse = home / "warehouse.duckdb"
         self.lock = home / ".dxreport.lock"
 

@@ -17,7 +17,7 @@ from tasks.core.settings import Settings
 def ensure_workspace(settings: Settings) -> None:
     """Create the workspace on first use; copy the packaged catalogue if the workspace has none."""
     p = settings.paths
-    for folder in (p.home, p.inbox, p.archive, p.receipts, p.reports):
+    for folder in (p.home, p.inbox, p.archive, p.receipts, p.reports, p.feedback):
         folder.mkdir(parents=True, exist_ok=True)
     if not p.catalog.exists():
         tmp = p.home / ".catalog.tmp"

@@ -4,7 +4,8 @@ Per file, in this order, so that a run killed at any moment loses nothing and ad
 1. the bytes are archived by content hash (idempotent);
 2. one transaction records the arrival, its messages and (if accepted) the loaded data and, for
    a resubmission, what changed from the previous version (tasks/intake/changes.py);
-3. the receipt is written atomically to receipts/;
+3. the feedback workbook, if the receipt has messages (tasks/feedback/annotate.py), then the
+   receipt, are written atomically to feedback/ and receipts/;
 4. the inbox file is removed;
 5. the arrival is marked finished.
 A later run finishes any arrival committed but not marked finished (`finish_unfinished`).
@@ -161,7 +162,7 @@ def record_arrival(
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    _finish(con, paths, arrival_no, name, receipt_text, Path(item.path))
+    _finish(con, paths, arrival_no, name, receipt_text, Path(item.path), archive_path)
     return Recorded(name, receipt)
 
 
@@ -177,7 +178,11 @@ def _finish(
     name: str,
     receipt_text: str,
     inbox_path: Path | None,
+    archive_path: Path,
 ) -> None:
+    from tasks.feedback.annotate import write_feedback  # noqa: PLC0415 - openpyxl on first use
+
+    write_feedback(paths, name, json.loads(receipt_text), archive_path)  # never raises
     write_atomic(paths.receipts / name, receipt_text)
     if inbox_path is not None:
         try:
@@ -204,6 +209,7 @@ def finish_unfinished(
             row["receipt_name"],
             row["receipt_json"],
             Path(match.path) if match else None,
+            settings.paths.home / row["archive_path"],
         )
         done.append(Recorded(row["receipt_name"], json.loads(row["receipt_json"])))
     return done

@@ -1,0 +1,1 @@
+"""Feedback to a reporting unit inside its own workbook (INTERFACE.md `feedback/`)."""
