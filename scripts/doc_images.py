@@ -2,6 +2,7 @@
 
     .venv/bin/python -m scripts.doc_images             # every image
     .venv/bin/python -m scripts.doc_images template    # only docs/template-page.png
+    .venv/bin/python -m scripts.doc_images feedback    # only docs/feedback-sheet.png
 
 One function per image: it writes `docs/<name>.png` and returns its path. `pdf_page_png` turns one
 page of a PDF into a PNG (poppler's pdftoppm). Needs LibreOffice (installed by
@@ -81,7 +82,41 @@ def template_page(out_dir: Path = DOCS) -> Path:
         return pdf_page_png(pdf, page, out_dir / "template-page.png")
 
 
-IMAGES: dict[str, Callable[[], Path]] = {"template": template_page}
+def sample_feedback(work: Path) -> Path:
+    """A realistic feedback workbook: a phường's corrected Quý III/2025 workbook (version 2) whose
+    activity log no longer adds up to its figures, taken in by the real intake."""
+    import shutil  # noqa: PLC0415
+
+    from tasks.core.workspace import workspace_catalog  # noqa: PLC0415
+    from tasks.intake import steps  # noqa: PLC0415
+    from tests.builders import build_workbook  # noqa: PLC0415
+
+    settings = Settings(home=work / "home", now="2025-09-16T08:00:00+07:00")
+    catalog = workspace_catalog(settings)
+    sent = {
+        "v1": {"TIN_BAI": 13, "LUOT_TIEP_CAN": 2620},
+        "v2": {"TIN_BAI": 18, "LUOT_TIEP_CAN": 12620, "KINH_PHI": 55, "LOP_TAP_HUAN": 2},
+    }
+    for name, values in sent.items():
+        src = build_workbook(work / f"P_HAI_CHAU-2025Q3-{name}.xlsx", values=values)
+        shutil.copyfile(src, settings.paths.inbox / src.name)
+        batch = steps.collect(settings, catalog)
+        subs = steps.validate_submissions(
+            settings, catalog, batch, steps.parse_batch(settings, batch)
+        )
+        steps.record_batch(settings, batch, subs)
+    return max(settings.paths.feedback.glob("*.xlsx"))
+
+
+def feedback_sheet(out_dir: Path = DOCS) -> Path:
+    """docs/feedback-sheet.png: the printed "Kết quả kiểm tra" page of a feedback workbook."""
+    with tempfile.TemporaryDirectory(prefix="doc-images-") as tmp:
+        work = Path(tmp)
+        pdf = convert(sample_feedback(work), "pdf", work)
+        return pdf_page_png(pdf, 1, out_dir / "feedback-sheet.png")
+
+
+IMAGES: dict[str, Callable[[], Path]] = {"template": template_page, "feedback": feedback_sheet}
 
 
 def main(argv: list[str] | None = None) -> int:

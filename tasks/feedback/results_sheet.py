@@ -8,6 +8,7 @@ Every text is written through `put_text`: text quoted from a submission stays da
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -29,7 +30,8 @@ FILLS = {
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 _THIN = Side(style="thin", color="808080")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-WIDTHS = {"A": 6, "B": 12, "C": 26, "D": 14, "E": 9, "F": 80}
+WIDTHS = {"A": 6, "B": 19, "C": 30, "D": 12, "E": 8, "F": 80}
+LINE_HEIGHT = 15  # points per line of 11-point text
 WHAT_TO_DO = (
     "Sửa các ô được tô đỏ (lỗi: tệp chưa được ghi nhận) và xem lại các ô tô vàng (cảnh báo: cần kiểm "
     'tra lại), rồi gửi lại tệp đã sửa. Di chuột lên ô để đọc ghi chú; bấm vào ô ở cột "Ô" để đến đúng '
@@ -75,12 +77,22 @@ def _put(ws: Worksheet, ref: str, text: object, *, bold: bool = False, size: int
     cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
+def _lines(text: object, width: float) -> int:
+    """How many lines `text` wraps to in a column `width` characters wide (a generous guess:
+    spreadsheet programs do not grow a row for wrapped text written by another program)."""
+    per_line = max(width * 1.3 - 2, 1)  # 11-point Times: about 1.3 characters per width unit
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
+
+
 def _table_row(ws: Worksheet, row: int, texts: list[object], *, header: bool = False) -> None:
+    lines = 1
     for col, text in zip("ABCDEF", texts, strict=False):
         _put(ws, f"{col}{row}", text, bold=header)
         ws[f"{col}{row}"].border = BORDER
         if header:
             ws[f"{col}{row}"].fill = HEADER_FILL
+        lines = max(lines, _lines("" if text is None else text, WIDTHS[col]))
+    ws.row_dimensions[row].height = LINE_HEIGHT * lines + 2
 
 
 def fill_results(
@@ -112,6 +124,7 @@ def fill_results(
         _put(ws, f"A{row}", label, bold=True)
         ws.merge_cells(f"C{row}:F{row}")
         _put(ws, f"C{row}", value)
+        ws[f"C{row}"].alignment = Alignment(horizontal="left", vertical="top")
         row += 1
     row += 1
     ws.merge_cells(f"A{row}:F{row}")
