@@ -9,7 +9,7 @@ for the then locked period. The deadline and the report day come from the caller
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -28,7 +28,8 @@ class DemoFile:
     name: str  # unique within the period
     round: int  # 1, 2 or 3
     sender: str  # the unit that sent it
-    kind: str  # "submission" | "libreoffice" | "correction" | "duplicate" | "after_lock" | BROKEN_KINDS
+    kind: str  # "submission" | "libreoffice" | "plausibility" | "correction" | "duplicate" |
+    # "after_lock" | BROKEN_KINDS
     expect: str
     rule: str | None = None  # the rule code expected for a broken file (BROKEN_RULES)
 
@@ -44,6 +45,8 @@ class PeriodExpectation:
     files: tuple[DemoFile, ...]  # every file of the period, by round then name
     # the on-time unit whose workbook is sent as LibreOffice Calc saved it (demo/libreoffice.py)
     libreoffice_units: frozenset[str] = frozenset()
+    # on-time units whose workbook carries a plausibility mistake -> the rule it triggers
+    warned: dict[str, str] = field(default_factory=dict)
 
     @property
     def broken(self) -> dict[str, str]:

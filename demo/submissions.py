@@ -6,6 +6,9 @@
   a valid workbook on time, so the on-time / late / missing sets are not affected by them;
   `text_numbers_nfd` is a late unit's only workbook (valid, with warnings);
 - in the periods of demo/libreoffice.py, one on-time unit's workbook as LibreOffice Calc saved it;
+- in the periods of demo/plausibility.py, a few on-time units' workbooks carry a mistake a reviewer
+  would catch (accepted with warnings: the log does not add up, a stale narrative figure, a flow
+  typed ten times too big, a stock lower than last quarter's);
 - one unit resends its on-time file unchanged (a duplicate), and, when more than one unit is
   missing, one of them sends its workbook after the report (round 3, the period is locked).
 
@@ -17,7 +20,8 @@ from __future__ import annotations
 
 import random
 import shutil
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -36,6 +40,7 @@ from demo.broken import (
 from demo.fill import Templates, fill
 from demo.libreoffice import LIBREOFFICE_PERIODS, libreoffice_fixture
 from demo.plan import DemoFile, PeriodExpectation, RoundTimes
+from demo.plausibility import Plant, plants
 from demo.series import Series
 from demo.words import words
 from schemas.catalog_model import Catalog, DataElement
@@ -60,9 +65,17 @@ class Cast:
     broken_senders: list[str]  # ... and who sends each of them
     nfd_unit: str | None  # the late unit whose workbook is `text_numbers_nfd`
     libreoffice_unit: str | None  # the on-time unit whose workbook was saved by LibreOffice
+    planted: dict[str, Plant] = field(default_factory=dict)  # on-time unit -> its mistake
 
 
-def cast(codes: list[str], period: Period, seed: int) -> Cast:
+def cast(
+    codes: list[str],
+    period: Period,
+    seed: int,
+    planting: Callable[[list[str]], dict[str, Plant]] | None = None,
+) -> Cast:
+    """Who does what; `planting` picks, among the on-time units left free, who sends a workbook
+    with a plausibility mistake (demo/plausibility.py)."""
     rng = random.Random(f"{seed}:{period.id}:plan")
     shuffled = codes[:]
     rng.shuffle(shuffled)
@@ -78,6 +91,7 @@ def cast(codes: list[str], period: Period, seed: int) -> Cast:
     nfd_unit = rng.choice(late) if "text_numbers_nfd" in kinds else None
     plain = [c for c in on_time if c != corrected and c not in broken_senders]
     libreoffice_unit = rng.choice(plain) if period.id in LIBREOFFICE_PERIODS and plain else None
+    free = [c for c in plain if c != libreoffice_unit]
     return Cast(
         codes,
         missing,
@@ -88,6 +102,7 @@ def cast(codes: list[str], period: Period, seed: int) -> Cast:
         broken_senders,
         nfd_unit,
         libreoffice_unit,
+        planting(free) if planting else {},
     )
 
 
@@ -141,8 +156,10 @@ class PeriodWriter:
         *,
         values_override: dict | None = None,
         notes: dict | None = None,
+        planted: Plant | None = None,
     ) -> tuple[Workbook, list[DataElement]]:
-        """The unit's filled workbook (values, preparer, activities, narrative)."""
+        """The unit's filled workbook (values, preparer, activities, narrative); `planted`: the
+        figures of a workbook with a mistake a reviewer would catch (demo/plausibility.py)."""
         period = self.period
         unit = self.catalog.unit_by_code[code]
         urng = self._rng(code, period.id, "content")
@@ -151,10 +168,17 @@ class PeriodWriter:
         drawn = text.activities(urng, self.catalog, unit, period, values)
         if values_override:  # a correction: its log and its narrative tell the corrected figures
             values.update(values_override)
+        log_values = narrative_values = values
+        if planted is not None:
+            values, log_values, narrative_values = (
+                planted.values,
+                planted.log_values,
+                planted.narrative_values,
+            )
         activities = text.reconcile(
-            self._rng(code, period.id, "log"), self.catalog, unit, period, drawn, values
+            self._rng(code, period.id, "log"), self.catalog, unit, period, drawn, log_values
         )
-        narrative = text.narrative(urng, unit, period, values)
+        narrative = text.narrative(urng, unit, period, narrative_values)
         elements = self.catalog.elements_for_type(unit.type)
         wb = self.templates.workbook(unit, period)
         fill(wb, values, header, prepared_on, activities, narrative, notes or {})
@@ -179,6 +203,7 @@ class PeriodWriter:
             corrected=frozenset({who.corrected}),
             files=tuple(sorted(self.files, key=lambda f: (f.round, f.name))),
             libreoffice_units=frozenset([who.libreoffice_unit] if who.libreoffice_unit else []),
+            warned={code: p.rule for code, p in who.planted.items()},
         )
 
 
@@ -197,7 +222,12 @@ def generate_period(
     `use_fixtures=False` writes the generated workbook where a committed LibreOffice-saved one
     would go (demo/libreoffice.py), which is how that fixture is made."""
     units = sorted(template_units(catalog, period, None), key=lambda u: u.code)
-    who = cast([u.code for u in units], period, seed)
+    who = cast(
+        [u.code for u in units],
+        period,
+        seed,
+        lambda free: plants(catalog, series, period, free, seed),
+    )
     out = PeriodWriter(catalog, series, templates, period, out_dir, seed, use_fixtures)
     second_day = times.second.date()
     valid = _on_time(out, who, times)
@@ -214,14 +244,17 @@ def _on_time(out: PeriodWriter, who: Cast, times: RoundTimes) -> dict[str, bytes
     valid: dict[str, bytes] = {}
     for code in who.on_time:
         day = out.prepared_day(code, out.period.window_end - timedelta(days=1), times.deadline)
-        wb, _ = out.build(code, day)
+        planted = who.planted.get(code)
+        wb, _ = out.build(code, day, planted=planted)
         valid[code] = out.saved(wb, day, code)
-        kind = "submission"
+        kind, expect, rule = "submission", "accepted", None
+        if planted is not None:
+            kind, expect, rule = "plausibility", "accepted_with_warnings", planted.rule
         if code == who.libreoffice_unit and out.use_fixtures:
             saved = libreoffice_fixture(pid, code, out.seed)
             if saved is not None:  # the same workbook, opened and saved again in LibreOffice Calc
                 valid[code], kind = saved, "libreoffice"
-        out.emit(f"{pid}_{code}.xlsx", valid[code], 1, code, kind, "accepted")
+        out.emit(f"{pid}_{code}.xlsx", valid[code], 1, code, kind, expect, rule)
     return valid
 
 

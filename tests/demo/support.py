@@ -83,10 +83,13 @@ def files_of(plan, period_id):
     return out
 
 
-def valid_of(plan, period_id):
-    """unit -> path of the workbook that counts (the newest accepted one)."""
+def valid_of(plan, period_id, *, planted: bool = True):
+    """unit -> path of the workbook that counts (the newest accepted one); `planted=False` leaves
+    out the units whose workbook carries a planted plausibility mistake (demo/plausibility.py)."""
     out = {}
     for path, f in sorted(files_of(plan, period_id).values(), key=lambda pf: pf[1].round):
+        if not planted and f.sender in plan.expectations[period_id].warned:
+            continue
         if f.expect != "rejected":
             out[f.sender] = path
     return out
