@@ -21,9 +21,7 @@ file appears atomically. A failure never reaches intake: it is logged and the re
 from __future__ import annotations
 
 import logging
-import os
 import re
-import unicodedata
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
@@ -32,8 +30,10 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tasks.core.files import write_atomic_bytes
 from tasks.core.settings import WorkspacePaths
 from tasks.feedback.results_sheet import FILLS, RESULTS_SHEET, fill_results, value_text
+from tasks.intake.cells import norm
 from tasks.intake.rules import load_rules
 from tasks.workbook.template import workbook_bytes
 
@@ -89,7 +89,8 @@ def write_feedback(
     try:
         if data is None:
             data = results_only_bytes(receipt_name, receipt, when)
-        _write_bytes_atomic(target, data)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic_bytes(target, data)
     except Exception:  # noqa: BLE001
         log.warning("feedback: could not write %s", target, exc_info=True)
         return None
@@ -109,8 +110,8 @@ def annotated_bytes(data: bytes, receipt_name: str, receipt: dict, when: datetim
     """The annotated copy of the workbook `data` (see module doc)."""
     wb = load_workbook(BytesIO(data), data_only=True, keep_links=False, keep_vba=False)
     _sanitise(wb)
-    by_norm = {_norm(ws.title): ws for ws in wb.worksheets}
-    clash = by_norm.get(_norm(RESULTS_SHEET))
+    by_norm = {norm(ws.title): ws for ws in wb.worksheets}
+    clash = by_norm.get(norm(RESULTS_SHEET))
     if clash is not None:
         clash.title = RESULTS_SHEET + " (đơn vị)"
     notes: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (sheet, cell) -> [(kind, text)]
@@ -178,7 +179,7 @@ def _locate(
     message about a sheet but no cell points at A1. None when the sheet is not in the workbook."""
     if not sheet:
         return None
-    ws = by_norm.get(_norm(sheet))
+    ws = by_norm.get(norm(sheet))
     if ws is None:
         return None
     text = str(cell or "").strip()
@@ -195,22 +196,8 @@ def _locate(
     return ws, ref
 
 
-def _norm(text: object) -> str:
-    return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
-
-
 def _when(receipt: dict) -> datetime:
     try:
         return datetime.fromisoformat(str(receipt.get("received_at")))
     except ValueError:
         return datetime(2000, 1, 1)
-
-
-def _write_bytes_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)

@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tasks.core.formatting import fmt_number
 from tasks.core.periods import Period
-from tasks.intake.history import ARRIVAL_STATUS_TEXT, TIMELINESS_TEXT
+from tasks.intake.history import ARRIVAL_STATUS_TEXT, TIMELINESS_TEXT, received_text
 from tasks.workbook.cell_text import put_text
 
 RESULTS_SHEET = "Kết quả kiểm tra"
@@ -52,10 +52,10 @@ def value_text(value: object) -> str:
     return str(value)
 
 
-def received_text(iso: object) -> str:
+def received_text_of(iso: object) -> str:
     """'2025-09-15T08:00:00+07:00' -> '15/09/2025 08:00' (the receipt's local time)."""
     try:
-        return datetime.fromisoformat(str(iso)).strftime("%d/%m/%Y %H:%M")
+        return received_text(datetime.fromisoformat(str(iso)))
     except ValueError:
         return str(iso or "")
 
@@ -114,7 +114,7 @@ def fill_results(
         ("Kết quả", ARRIVAL_STATUS_TEXT.get(status, status)),
         ("Phiên bản", receipt.get("version") if receipt.get("version") is not None else "-"),
         ("Thời hạn", TIMELINESS_TEXT.get(receipt.get("timeliness") or "", "-")),
-        ("Ngày nhận", received_text(receipt.get("received_at"))),
+        ("Ngày nhận", received_text_of(receipt.get("received_at"))),
     ]
     if receipt.get("duplicate_of"):
         facts.append(("Trùng với biên nhận", receipt["duplicate_of"]))
