@@ -53,7 +53,7 @@ COMMON = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 FAST = settings(COMMON, max_examples=25)
-SLOW = settings(COMMON, max_examples=200)
+SLOW = settings(COMMON, max_examples=100)
 
 
 # --- the valid workbooks mutated --------------------------------------------------------------------
