@@ -124,8 +124,10 @@ def annotated_bytes(data: bytes, receipt_name: str, receipt: dict, when: datetim
         notes.setdefault((ws.title, ref), []).append(
             (msg.get("severity") or "warning", str(msg.get("message_vi") or ""))
         )
-        links[index] = f"'{ws.title}'!{ref}"
+        links[index] = "'{}'!{}".format(ws.title.replace("'", "''"), ref)  # quotes doubled
     for change in receipt.get("changes") or []:
+        if not change.get("cell"):  # a removed value or line: listed on the results sheet only
+            continue
         place = _locate(by_norm, change.get("sheet"), change.get("cell"))
         if place is None:
             continue

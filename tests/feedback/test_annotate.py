@@ -261,6 +261,7 @@ def test_a_unit_sheet_named_like_the_results_sheet_is_kept_under_another_name(tm
     wb = Workbook()
     wb.active.title = RESULTS_SHEET
     wb.active["A1"] = "của đơn vị"
+    wb.create_sheet("Chỉ tiêu (đơn vị's)")
     src = tmp_path / "x.xlsx"
     wb.save(src)
     receipt = {
@@ -275,6 +276,24 @@ def test_a_unit_sheet_named_like_the_results_sheet_is_kept_under_another_name(tm
                 "cell": None,
                 "message_vi": "thiếu",
                 "message_en": "missing",
+            },
+            {
+                "severity": "warning",
+                "rule": "VALUE_AS_TEXT",
+                "sheet": "Chỉ tiêu (đơn vị's)",
+                "cell": "B2",
+                "message_vi": "số dạng chữ",
+                "message_en": "text",
+            },
+        ],
+        "changes": [  # a removed line has no cell: listed, not pinned on A1
+            {
+                "sheet": "Chỉ tiêu (đơn vị's)",
+                "cell": None,
+                "field": "X",
+                "label": "X",
+                "old": 1,
+                "new": None,
             }
         ],
     }
@@ -284,5 +303,9 @@ def test_a_unit_sheet_named_like_the_results_sheet_is_kept_under_another_name(tm
     out = load_workbook(
         BytesIO(annotated_bytes(src.read_bytes(), "r.json", receipt, datetime(2025, 9, 15)))
     )
-    assert out.sheetnames == [RESULTS_SHEET, RESULTS_SHEET + " (đơn vị)"]
+    assert out.sheetnames == [RESULTS_SHEET, RESULTS_SHEET + " (đơn vị)", "Chỉ tiêu (đơn vị's)"]
     assert out[RESULTS_SHEET + " (đơn vị)"]["A1"].value == "của đơn vị"
+    # a quote in a sheet name is doubled in the link, as Excel and LibreOffice write it
+    (_, row) = message_rows(out)
+    assert row[4].hyperlink.location == "'Chỉ tiêu (đơn vị''s)'!B2"
+    assert out["Chỉ tiêu (đơn vị's)"]["A1"].comment is None
