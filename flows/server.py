@@ -222,6 +222,9 @@ def run_server(home: str | None, port: int = 4200) -> None:
         DXREPORT_HOME=str(home_path),  # the worker's runs use this workspace, whatever their cwd
     )
     sigterm_as_interrupt()
+    # Ctrl-C (SIGINT) stops this process too when a shell started it in the background, which
+    # starts it with SIGINT ignored (as `_interruptible` does for the children)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     server = subprocess.Popen(
         [
             sys.executable,
