@@ -2,14 +2,14 @@
 
 In PLAUSIBILITY_PERIODS a few on-time units (drawn from the seed among those with nothing else to
 do that period) send a round-1 workbook that is accepted with warnings (schemas/rules.yaml):
-- `log_reach`: the activity log's reach adds up to a third of the reported LUOT_TIEP_CAN
-  (LOG_REACH_MISMATCH);
+- `log_mismatch`: the activity log adds up to a third of the reported LUOT_TIEP_CAN and KINH_PHI
+  and half the TIN_BAI (LOG_REACH_MISMATCH, LOG_COST_MISMATCH, LOG_QUANTITY_MISMATCH);
 - `narrative_stale`: "Kết quả nổi bật" quotes a TIN_BAI figure 5 lower than the reported one
   (NARRATIVE_NUMBER_MISMATCH);
 - `flow_spike`: TIN_BAI typed ten times its usual level, log and narrative alike
-  (FLOW_UNUSUAL_CHANGE; perhaps VALUE_OUTSIDE_PEERS too);
+  (FLOW_UNUSUAL_CHANGE, and VALUE_OUTSIDE_PEERS against the other units of its type);
 - `stock_decreased`: LANH_DAO_DA_PHO_BIEN below the unit's figure of a year before (STOCK_DECREASED).
-The reported values of `log_reach` and `narrative_stale` are the series' own; only the log or the
+The reported values of `log_mismatch` and `narrative_stale` are the series' own; only the log or the
 narrative disagrees with them.
 """
 
@@ -24,7 +24,7 @@ from tasks.core.periods import Period
 
 PLAUSIBILITY_PERIODS = ("2025Q3",)
 PLANT_RULES = {
-    "log_reach": "LOG_REACH_MISMATCH",
+    "log_mismatch": "LOG_REACH_MISMATCH",  # and LOG_QUANTITY_MISMATCH, LOG_COST_MISMATCH
     "narrative_stale": "NARRATIVE_NUMBER_MISMATCH",
     "flow_spike": "FLOW_UNUSUAL_CHANGE",
     "stock_decreased": "STOCK_DECREASED",
@@ -49,8 +49,19 @@ def plant(kind: str, values: dict[str, float], history: list[dict[str, float]]) 
     previous quarters, newest first), or None when the unit cannot carry this mistake."""
     v = dict(values)
     previous = history[0] if history else {}
-    if kind == "log_reach" and values.get("LUOT_TIEP_CAN", 0) >= 600:
-        return Plant(kind, v, {**v, "LUOT_TIEP_CAN": round(v["LUOT_TIEP_CAN"] / 3)}, v)
+    if (
+        kind == "log_mismatch"
+        and values.get("LUOT_TIEP_CAN", 0) >= 600
+        and values.get("KINH_PHI", 0) >= 3
+        and values.get("TIN_BAI", 0) >= 8
+    ):
+        logged = {
+            **v,
+            "LUOT_TIEP_CAN": round(v["LUOT_TIEP_CAN"] / 3),
+            "KINH_PHI": round(v["KINH_PHI"] / 3, 1),
+            "TIN_BAI": v["TIN_BAI"] // 2,
+        }
+        return Plant(kind, v, logged, v)
     if kind == "narrative_stale" and values.get("TIN_BAI", 0) >= 8:
         return Plant(kind, v, v, {**v, "TIN_BAI": v["TIN_BAI"] - 5})
     if kind == "flow_spike" and values.get("TIN_BAI", 0) >= 3 and previous.get("TIN_BAI", 0) >= 3:

@@ -48,6 +48,10 @@ def test_each_planted_workbook_is_accepted_with_its_warning(receipts):
     assert set(exp.warned.values()) == set(PLANT_RULES.values())
     planted = [f for f in exp.files if f.kind == "plausibility"]
     assert {f.sender for f in planted} == set(exp.warned)
+    shown = {m["rule"] for f in planted for m in got[f.name]["messages"]}
+    assert PLAUSIBILITY_RULES <= shown, (
+        PLAUSIBILITY_RULES - shown
+    )  # every new warning, at least once
     for f in planted:
         receipt = got[f.name]
         assert receipt["status"] == f.expect == "accepted_with_warnings", f.name
