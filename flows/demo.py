@@ -30,6 +30,14 @@ DEMO_MARKER = ".dxreport-demo"
 DEMO_FIRST, DEMO_LAST = Period(2024, 1), Period(2025, 3)
 
 
+DEMO_SIGNER = "Trần Văn Minh"  # synthetic: the demo's signer of every final report
+
+
+def demo_doc_number(period, index: int) -> str:
+    """A plausible number from the clerk's register (synthetic, grows through each year)."""
+    return str(40 * period.quarter + 7 * index + 11)
+
+
 def prepare_home(home: Path) -> None:
     """An empty folder, or a previous demo (replaced); anything else is refused, never deleted."""
     if home.exists() and any(home.iterdir()):
@@ -92,11 +100,16 @@ def demo(home: Home = None) -> dict:
                 counts[status] = counts.get(status, 0) + n
 
     progress.start("demo", len(periods), "Demo: các quý / quarters")
-    for period in periods:
+    for index, period in enumerate(periods):
         rounds = plan.rounds_for(period.id)
         replay([r for r in rounds if not r.after_report])
         result = quarterly_report(
-            period=period.id, final=True, home=home_s, now=plan.report_at[period.id].isoformat()
+            period=period.id,
+            final=True,
+            home=home_s,
+            now=plan.report_at[period.id].isoformat(),
+            number=demo_doc_number(period, index),
+            signer=DEMO_SIGNER,
         )
         reports.append(result["pdf_path"])
         replay([r for r in rounds if r.after_report])

@@ -64,3 +64,19 @@ ReopenedBy = Annotated[
     str | None,
     form(title="Người mở lại (họ tên)", description="Bắt buộc; được ghi lại cùng thời điểm mở."),
 ]
+DocNumber = Annotated[
+    str | None,
+    form(
+        title="Số văn bản (báo cáo chính thức)",
+        description="Số do văn thư cấp, vd 125 (ký hiệu BC-... tự thêm). Bắt buộc khi ban hành "
+        "chính thức, trừ khi đặt DXREPORT_REPORT_NUMBER.",
+    ),
+]
+Signer = Annotated[
+    str | None,
+    form(
+        title="Người ký",
+        description="Họ tên người ký báo cáo chính thức. Để trống: DXREPORT_REPORT_SIGNER hoặc "
+        "signer_name trong organisation.yaml.",
+    ),
+]

@@ -15,13 +15,13 @@ from prefect.cache_policies import NONE
 
 from flows.common import resolve_period, settings_for
 from flows.logs import register_project_loggers
-from flows.params import Final, Home, Now, PeriodId
+from flows.params import DocNumber, Final, Home, Now, PeriodId, Signer
 from flows.shared import load_catalog
 from schemas.catalog_model import Catalog
 from tasks.core.periods import Period
 from tasks.core.settings import Settings
 from tasks.core.workspace import workspace_lock
-from tasks.report.issue import ReportResult, lock_period, render_report
+from tasks.report.issue import ReportResult, describe_issued, lock_period, render_report
 from tasks.report.submission_status import STATUS_TEXT, period_status
 
 RENDER_TIMEOUT = (
@@ -30,8 +30,15 @@ RENDER_TIMEOUT = (
 
 
 @task(name="render-report", cache_policy=NONE, timeout_seconds=RENDER_TIMEOUT)
-def render(settings: Settings, catalog: Catalog, period: Period, final: bool) -> ReportResult:
-    return render_report(settings, catalog, period, final=final)
+def render(
+    settings: Settings,
+    catalog: Catalog,
+    period: Period,
+    final: bool,
+    number: str | None = None,
+    signer: str | None = None,
+) -> ReportResult:
+    return render_report(settings, catalog, period, final=final, number=number, signer=signer)
 
 
 @task(name="lock-period", cache_policy=NONE, timeout_seconds=120)
@@ -49,20 +56,34 @@ def lock(settings: Settings, period: Period, result: ReportResult) -> ReportResu
 
 @flow(name="quarterly-report", log_prints=True)
 def quarterly_report(
-    period: PeriodId = None, final: Final = False, home: Home = None, now: Now = None
+    period: PeriodId = None,
+    final: Final = False,
+    home: Home = None,
+    now: Now = None,
+    number: DocNumber = None,
+    signer: Signer = None,
 ) -> dict:
-    """Render the quarterly PDF progress report of a period from what is loaded."""
+    """Render the quarterly PDF progress report of a period from what is loaded (a draft), or issue
+    it as final (number and signer required); an issued period returns its issued report."""
     register_project_loggers()
     settings = settings_for(home, now)
     p = resolve_period(period, settings)
     with workspace_lock(settings):
         catalog = load_catalog(settings)
-        result = render(settings, catalog, p, final)
-        if result.final and not result.locked:
+        result = render(settings, catalog, p, final, number, signer)
+        if result.already_issued:
+            get_run_logger().info(
+                "%s đã ban hành (%s): trả lại báo cáo đã ban hành, không lập lại. / %s was issued "
+                "already: returning the issued report unchanged.",
+                p.label_vi,
+                describe_issued(result),
+                p.id,
+            )
+        elif result.final and not result.locked:
             result = lock(settings, p, result)
     create_markdown_artifact(
         f"# Báo cáo {p.label_vi}\n\n- Tệp: `{result.pdf_path}`\n- Số trang: {result.pages}\n"
-        f"- Chính thức (khóa kỳ): {'có' if result.final else 'không (dự thảo)'}",
+        f"- Chính thức (khóa kỳ): {'có, ' + describe_issued(result) if result.final else 'không (dự thảo)'}",
         key="quarterly-report",
         description="Quarterly report",
     )

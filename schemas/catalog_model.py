@@ -37,10 +37,28 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class PlannedCount(_Model):
+    """How many units of a type exist in the city from a date on (the organisation, not the
+    catalogue): the report compares the catalogue with it and says what is missing."""
+
+    valid_from: date
+    count: int = Field(ge=0)
+    source: str = ""
+
+
 class UnitType(_Model):
     code: str
     name: str
     local_government: bool = False
+    planned: tuple[PlannedCount, ...] = ()
+
+    def planned_on(self, day: date) -> PlannedCount | None:
+        """The planned count in force on `day` (None: not stated)."""
+        current = None
+        for p in sorted(self.planned, key=lambda p: p.valid_from):
+            if p.valid_from <= day:
+                current = p
+        return current
 
 
 class Unit(_Model):

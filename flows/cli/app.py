@@ -217,8 +217,26 @@ def report(
             help="Ban hành chính thức và khóa kỳ / issue as final and lock the period",
         ),
     ] = False,
+    number: Annotated[
+        str | None,
+        typer.Option(
+            "--number",
+            metavar="N",
+            help="Số văn bản của báo cáo chính thức (vd 125) / document number of the final report",
+            show_default=False,
+        ),
+    ] = None,
+    signer: Annotated[
+        str | None,
+        typer.Option(
+            "--signer",
+            metavar="NAME",
+            help="Người ký báo cáo chính thức / who signs the final report",
+            show_default=False,
+        ),
+    ] = None,
 ) -> dict:
-    return {"period": period, "final": final}
+    return {"period": period, "final": final, "number": number, "signer": signer}
 
 
 @verb(

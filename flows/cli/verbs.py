@@ -213,7 +213,17 @@ def _reopen_text(result: dict) -> str:
 
 
 def _report_text(result: dict) -> str:
-    state = (
-        "chính thức, đã khóa kỳ / final, period locked" if result["final"] else "dự thảo / draft"
-    )
+    if result.get("already_issued"):
+        state = (
+            f"đã ban hành trước đây ({result['doc_number']}, ngày "
+            f"{datetime.fromisoformat(result['issued_on']).strftime('%d/%m/%Y')}), không lập lại / "
+            "issued before, returned unchanged"
+        )
+    elif result["final"]:
+        state = (
+            f"chính thức, {result['doc_number']}, người ký {result['signer']}, đã khóa kỳ / "
+            "final, period locked"
+        )
+    else:
+        state = "dự thảo / draft"
     return f"{result['pdf_path']}\n({result['pages']} trang / pages, {state})"

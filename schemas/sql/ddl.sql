@@ -102,6 +102,24 @@ CREATE TABLE IF NOT EXISTS period_locks (
     locked_by    VARCHAR
 );
 
+-- Grain: one row per issued (final) report: period x issue number (1, then 2 after a reopening ...).
+-- The register of what was issued: the PDF is never rewritten, and asking again returns this file.
+CREATE TABLE IF NOT EXISTS issued_reports (
+    period_id        VARCHAR NOT NULL,
+    issue_no         INTEGER NOT NULL,            -- 1; 2 after one reopening; ...
+    doc_number       VARCHAR NOT NULL,            -- the clerk's number, e.g. 125
+    doc_number_text  VARCHAR NOT NULL,            -- "Số: 125/BC-SKHCN"
+    signer           VARCHAR NOT NULL,
+    issued_on        DATE NOT NULL,               -- the date the report bears (a working day)
+    issued_at        TIMESTAMPTZ NOT NULL,        -- when it was issued (the clock)
+    pdf_path         VARCHAR NOT NULL,            -- relative to the workspace
+    pdf_sha256       VARCHAR NOT NULL,
+    manifest_path    VARCHAR NOT NULL,
+    data_sha256      VARCHAR NOT NULL,            -- digest of the inputs (submissions, catalogue, code)
+    replaces         VARCHAR,                     -- pdf_path of the report it replaces, if any
+    PRIMARY KEY (period_id, issue_no)
+);
+
 -- Grain: one row per reopening of a locked period (the audit trail; the lock row is removed).
 CREATE TABLE IF NOT EXISTS period_reopens (
     period_id    VARCHAR NOT NULL,

@@ -7,6 +7,7 @@ banker's 81,2%). Every helper returns `MISSING` ("—") for None so templates ne
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -42,8 +43,9 @@ def fmt_int(value: float | int | None) -> str:
 
 
 def fmt_quantity(value: float | int | None, whole: bool = True) -> str:
-    """A count (whole) or an amount such as money in triệu đồng (up to 1 decimal, trimmed)."""
-    return fmt_number(value, 0) if whole else fmt_number(value, 1, trim=True)
+    """A count (whole) or an amount such as money in triệu đồng (always 1 decimal, so that a column
+    of amounts reads alike: 6.186,0 above 1.877,7)."""
+    return fmt_number(value, 0) if whole else fmt_number(value, 1)
 
 
 def fmt_percent(ratio: float | None, decimals: int = 1) -> str:
@@ -80,6 +82,28 @@ def fmt_fraction(numerator: float | None, denominator: float | None) -> str:
     if numerator is None or denominator is None:
         return MISSING
     return f"{fmt_number(numerator, 1, trim=True)}/{fmt_number(denominator, 1, trim=True)}"
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-Ỹ0-9\"“(])")
+
+
+def excerpt_sentences(text: str, limit: int) -> tuple[str, bool]:
+    """Whole sentences up to about `limit` chars (never a sentence cut in the middle); the first
+    sentence is kept whole up to twice the limit, and only a longer one is cut at a word with '…'.
+    Returns (text, shortened)."""
+    clean = " ".join(text.split())
+    if len(clean) <= limit:
+        return clean, False
+    sentences = _SENTENCE_END.split(clean)
+    kept: list[str] = []
+    for sentence in sentences:
+        if kept and len(" ".join([*kept, sentence])) > limit:
+            break
+        kept.append(sentence)
+    out = " ".join(kept)
+    if len(out) > 2 * limit:
+        return truncate_text(out, 2 * limit)[0], True
+    return out, len(kept) < len(sentences)
 
 
 def truncate_text(text: str, limit: int) -> tuple[str, bool]:

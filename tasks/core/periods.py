@@ -139,7 +139,9 @@ class Period:
         return nth_working_day_after(self.window_end, working_days)
 
     def report_due(self, day: int) -> date:
-        return date(self.year, self.quarter * 3, day)
+        """The consolidated report is due by `day` of the quarter's last month: that day, or the
+        last working day before it when it falls on a weekend or a public holiday."""
+        return working_day_on_or_before(date(self.year, self.quarter * 3, day))
 
     def opens_at(self) -> datetime:
         return datetime.combine(self.window_start, time.min, TZ)
@@ -204,6 +206,20 @@ def nth_working_day_after(day: date, n: int) -> date:
             current += timedelta(days=1)
         return current
     return cal.get_nth_working_day(day, n)
+
+
+def working_day_on_or_before(day: date) -> date:
+    """`day` if it is a working day, else the last working day before it."""
+    cal = _vn_holidays(day.year)
+    while not cal.is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def issue_date(day: date) -> date:
+    """The date a document issued on `day` bears: `day` when it is a working day, else the next
+    working day (a report approved on a Saturday is registered and dated on Monday)."""
+    return nth_working_day_after(day, 0)
 
 
 def holiday_name(day: date) -> str | None:

@@ -35,6 +35,16 @@ class Settings(BaseSettings):
     )
     narrative_max_chars: int = 4000
     lock_timeout_seconds: float = 600.0
+    report_signer: str | None = Field(
+        default=None,
+        description="who signs the final report (default: signer_name of the issuer in the "
+        "catalogue's organisation.yaml); a final report is refused without one",
+    )
+    report_number: str | None = Field(
+        default=None,
+        description="the document number (số văn bản) the clerk gave the final report, e.g. 125; "
+        "usually given per report with `dxreport report --final --number N`",
+    )
 
     def clock(self) -> datetime:
         """The current time, aware, in Asia/Ho_Chi_Minh (DXREPORT_NOW when set)."""

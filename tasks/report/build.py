@@ -15,9 +15,15 @@ import duckdb
 from schemas.catalog_model import Catalog
 from tasks.core.errors import NoDataError, WorkspaceBusyError
 from tasks.core.formatting import (
+    MISSING,
     fmt_date,
+    fmt_number,
+    fmt_percent,
 )
 from tasks.core.periods import Period, ReportingCalendar, place_date_line
+from tasks.report.annexes import indicator_elements, quality_annex, values_annex
+from tasks.report.comparison import compare_with_base, load_unit_values, plan_periods, trend
+from tasks.report.coverage import coverage
 from tasks.report.indicators import (
     indicator_row,
 )
@@ -26,8 +32,15 @@ from tasks.report.model import (
     DocumentMeta,
     Header,
     ReportModel,
+    TargetProgress,
+    TimelinessRow,
 )
-from tasks.report.monitoring import activity_rows, monitoring_tables
+from tasks.report.monitoring import (
+    activity_rows,
+    channel_rows,
+    log_check_rows,
+    monitoring_tables,
+)
 from tasks.report.narratives import EXCERPT_CHARS, EXCERPTS_PER_SECTION, narrative_sections
 from tasks.report.prose import assessment, next_tasks, proposals, results_summary
 from tasks.report.submission_status import submission_status
@@ -47,6 +60,10 @@ def build_report_model(
     calendar: ReportingCalendar,
     excerpts_per_section: int = EXCERPTS_PER_SECTION,
     excerpt_chars: int = EXCERPT_CHARS,
+    doc_number: str = "",
+    signer: str = "",
+    replaces: str = "",
+    charts: bool = True,
 ) -> ReportModel:
     """Everything the quarterly report shows for `period`, as plain values.
 
@@ -84,9 +101,23 @@ def build_report_model(
             con, catalog, period, expected, submitted
         )
         activities = activity_rows(con, catalog, period)
+        channels = channel_rows(con, catalog, period)
         narratives = narrative_sections(con, catalog, period, excerpts_per_section, excerpt_chars)
+        quarters = plan_periods(period)
+        elements = sorted(
+            {m.element for m in catalog.monitoring} | set(indicator_elements(catalog))
+        )
+        unit_values = load_unit_values(con, quarters, elements)
+        comparison = compare_with_base(unit_values, catalog, period, previous)
+        trend_data = trend(unit_values, catalog, period)
+        values_tables = values_annex(con, catalog, period)
+        quality = quality_annex(con, catalog, period, issued_on)
+        timeliness = timeliness_rows(con, catalog, period, calendar)
     finally:
         con.close()
+    cover = coverage(catalog, period, expected, submitted)
+    progress = target_progress(indicators, period)
+    log_check = log_check_rows(catalog, activities, monitoring)
 
     org = catalog.organisation
     issuer = catalog.issuer_on(issued_on)
@@ -99,7 +130,9 @@ def build_report_model(
         parent_body=tuple(org.parent_body),
         issuer_name=issuer.name,
         issuer_short=issuer_short,
-        doc_number=f"Số:{NBSP * 7}/{issuer.doc_suffix}",
+        doc_number=f"Số: {doc_number}/{issuer.doc_suffix}"
+        if doc_number
+        else f"Số:{NBSP * 7}/{issuer.doc_suffix}",
         archive_code=issuer.archive_code,
         place_date=place_date_line(issued_on, org.place),
         title=REPORT_TITLE,
@@ -108,7 +141,8 @@ def build_report_model(
         draft=not final,
         draft_label="" if final else "DỰ THẢO",
         annex_reference=(
-            f"(Kèm theo Báo cáo số{NBSP * 7}/{issuer.doc_suffix} ngày {fmt_date(issued_on)} của {issuer_short})"
+            f"(Kèm theo Báo cáo số {doc_number or NBSP * 7}/{issuer.doc_suffix} ngày "
+            f"{fmt_date(issued_on)} của {issuer_short})"
         ),
     )
     intro = (
@@ -116,12 +150,19 @@ def build_report_model(
         f"báo cáo của các cơ quan, đơn vị, địa phương, {issuer_short} báo cáo kết quả thực hiện Đề án "
         f"{label} như sau:"
     )
+    if replaces:
+        intro = f"{replaces} {intro}"
+    first = period.quarters_of_year_to_date()[0] if period.quarters_of_year_to_date() else period
+    ytd_window_text = (
+        f"từ ngày {fmt_date(first.window_start)} đến ngày {fmt_date(period.window_end)}"
+    )
     data_note = (
         f"Số liệu được tổng hợp từ báo cáo của các đơn vị, tính {status.window_text}; hạn gửi báo cáo của "
         f"các đơn vị là ngày {status.deadline_text}. Các tỷ lệ được tính bằng tổng tử số chia cho tổng mẫu "
         "số của các đơn vị có báo cáo (không lấy trung bình tỷ lệ của từng đơn vị); mỗi đơn vị chỉ tính "
-        "bản báo cáo hợp lệ gửi sau cùng."
+        "bản báo cáo hợp lệ gửi sau cùng. Phương pháp tổng hợp tại Biểu số 04."
     )
+    method_notes = method(catalog, period, ytd_window_text, comparison)
     no_data_text = (
         ""
         if has_data
@@ -136,7 +177,7 @@ def build_report_model(
         recipients=tuple(f"- {r};" for r in org.recipients)
         + (f"- Lưu: VT, {issuer.archive_code}.",),
         signer_title=tuple(issuer.signer_title),
-        signer_name=issuer.signer_name,
+        signer_name=signer or issuer.signer_name,
     )
     meta = DocumentMeta(
         title=f"Báo cáo {summary[0].lower() + summary[1:]}",
@@ -163,16 +204,143 @@ def build_report_model(
         previous_period_label=previous.label_vi,
         by_type=by_type,
         activities=activities,
-        results_summary=results_summary(monitoring, has_previous, previous, period, catalog),
+        results_summary=results_summary(monitoring, comparison, period, catalog),
         status=status,
         highlights=narratives["ket_qua"],
         difficulties=narratives["kho_khan"],
         proposals=narratives["de_xuat"],
         next_tasks_units=narratives["nhiem_vu"],
-        assessment=assessment(
-            indicators, monitoring, status, narratives, catalog, period, has_previous, previous
-        ),
+        assessment=assessment(indicators, comparison, status, narratives, catalog, period),
         next_tasks=next_tasks(indicators, status, period, calendar),
         proposals_generated=proposals(indicators, period, org.addressee),
         closing=closing,
+        ytd_window_text=ytd_window_text,
+        comparison=comparison,
+        trend=trend_data,
+        coverage=cover,
+        method_notes=method_notes,
+        channels=channels,
+        log_check=log_check,
+        values_tables=values_tables,
+        quality=quality,
+        timeliness=timeliness,
+        charts=build_charts(progress, trend_data, activities, channels, timeliness)
+        if charts
+        else {},
+        target_progress=progress,
     )
+
+
+def target_progress(indicators, period: Period) -> tuple[TargetProgress, ...]:
+    """Each indicator with a target this year: its result as % of the target, and the share of the
+    target due by now (pro rata for year-to-date sums: quarters elapsed/4; 100% for rates measured
+    at a date)."""
+    out = []
+    for i in indicators:
+        if not i.target:
+            continue
+        achieved = None if i.value is None else i.value / i.target * 100
+        expected = period.quarter / 4 * 100 if i.scope == "year_to_date" else 100.0
+        out.append(
+            TargetProgress(
+                i.code,
+                i.value_text,
+                i.target_text,
+                achieved,
+                expected,
+                MISSING if achieved is None else fmt_number(achieved, 1) + "%",
+                fmt_number(expected, 1) + "%",
+            )
+        )
+    return tuple(out)
+
+
+def timeliness_rows(
+    con, catalog: Catalog, period: Period, calendar: ReportingCalendar
+) -> tuple[TimelinessRow, ...]:
+    """Submission timeliness of the last four quarters (of the plan), oldest first."""
+    quarters = [period]
+    while len(quarters) < 4 and quarters[-1].prev().in_de_an:
+        quarters.append(quarters[-1].prev())
+    rows = []
+    for q in reversed(quarters):
+        expected = catalog.expected_units(q.window_start, q.window_end)
+        st = submission_status(con, catalog, q, expected, calendar)
+        rows.append(
+            TimelinessRow(
+                q.id,
+                q.label_vi,
+                st.expected,
+                st.on_time,
+                st.late,
+                st.missing,
+                f"{st.on_time}/{st.expected} ({fmt_percent(st.on_time / st.expected if st.expected else None)})",
+            )
+        )
+    return tuple(rows)
+
+
+def method(catalog: Catalog, period: Period, ytd_window_text: str, comparison) -> tuple[str, ...]:
+    """The method note (Biểu số 04): how every figure is computed, in the reviewer's words."""
+    notes = [
+        f"Kỳ báo cáo {period.label_vi}: số liệu tính từ ngày {fmt_date(period.window_start)} đến ngày "
+        f"{fmt_date(period.window_end)} (từ ngày 15 tháng cuối quý trước đến ngày 14 tháng cuối quý). "
+        f"Lũy kế năm {period.year} tính {ytd_window_text}, gồm các quý của năm {period.year} đến hết "
+        f"{period.label_vi}; số đơn vị có số liệu lũy kế tính trên mọi đơn vị phải báo cáo trong ít nhất "
+        "một quý của năm (kể cả đơn vị đã sắp xếp lại).",
+        "Đơn vị phải báo cáo là đơn vị đang hoạt động tại ngày chốt số liệu của kỳ. Đơn vị được thành "
+        "lập do sắp xếp, sáp nhập trong kỳ báo cáo số liệu của cả kỳ, gồm cả số liệu của các đơn vị tiền "
+        "thân từ ngày đầu kỳ đến trước ngày sáp nhập; đơn vị tiền thân không gửi báo cáo riêng cho kỳ đó. "
+        "Đơn vị giải thể không có đơn vị kế thừa (như UBND quận, huyện từ 01/07/2025) không phải báo cáo "
+        "kỳ có ngày giải thể; hoạt động của các đơn vị này trong phần đầu kỳ do đơn vị tiếp nhận nhiệm vụ "
+        "trên địa bàn báo cáo.",
+        "Tỷ lệ = tổng tử số/tổng mẫu số của các đơn vị có báo cáo đủ số liệu (không lấy trung bình tỷ lệ "
+        "của từng đơn vị). Mỗi đơn vị chỉ tính bản báo cáo hợp lệ gửi sau cùng; tình trạng đúng hạn/trễ "
+        "hạn tính theo bản hợp lệ gửi lần đầu.",
+        comparison.note
+        + " Xu hướng các quý (Hình 3, Hình 4 và Biểu số 07) tính theo cùng nguyên tắc quy đổi về đơn vị hiện nay.",
+        "Tổng số liệu lấy từ biểu Chỉ tiêu do đơn vị báo cáo; danh sách hoạt động (biểu Hoạt động) là "
+        "các hoạt động tiêu biểu đơn vị kê khai làm minh chứng, không bắt buộc liệt kê đầy đủ, nên số "
+        "lượng theo danh sách có thể nhỏ hơn tổng số báo cáo (đối chiếu tại Biểu số 02).",
+    ]
+    return tuple(notes)
+
+
+def build_charts(progress, trend_data, activities, channels, timeliness) -> dict:
+    """The figures of the report as inline SVG (tasks/report/charts.py)."""
+    from tasks.report import charts
+
+    bars = [
+        charts.TargetBar(p.code, p.code, p.achieved, p.expected, p.value_text, p.target_text)
+        for p in progress
+    ]
+    labels = trend_data.short_labels
+    return {
+        "targets": charts.target_chart(bars),
+        "trend_indicators": charts.trend_chart(
+            labels,
+            [charts.Series(s.code, tuple(s.values)) for s in trend_data.indicators if s.percent],
+            y_label="%",
+            percent=True,
+        ),
+        "trend_counts": charts.trend_chart(
+            labels,
+            [
+                charts.Series(
+                    f"{s.code}. {s.label}" if s.code.startswith("T") else s.label, tuple(s.values)
+                )
+                for s in (
+                    *[s for s in trend_data.indicators if not s.percent],
+                    *trend_data.monitoring,
+                )
+            ],
+            y_label="",
+        ),
+        "by_type": charts.bar_chart([(a.name, a.quantity) for a in activities], x_label="Số lượng"),
+        "by_channel": charts.bar_chart(
+            [(c.name, c.quantity) for c in channels], x_label="Số lượng"
+        ),
+        "timeliness": charts.timeliness_chart(
+            [charts.TimelinessBar(t.label, t.on_time, t.late, t.missing) for t in timeliness]
+        ),
+    }

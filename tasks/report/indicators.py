@@ -7,7 +7,10 @@
 - sum with scope year_to_date: Σ over the year's quarters up to the report's period;
 - coverage "n/N đơn vị báo cáo": N = units of the relevant types expected for the period (active on
   its cut-off date) plus any other unit of those types that contributed; n = contributing units;
-- a year without a target says "Chưa có chỉ tiêu năm {year}" and gets no assessment.
+- a year without a target says "Chưa có chỉ tiêu năm {year}"; it is compared with the latest
+  earlier year's target when there is one ("Đạt mức năm trước"), else it gets no assessment;
+- a year-to-date sum states its window in dd/mm/yyyy (from the first day of the year's first data
+  window, e.g. 15/12/2024) and counts coverage over the same quarters.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ ASSESS_MET = "Đạt"
 ASSESS_NOT_MET = "Chưa đạt"
 ASSESS_IN_PROGRESS = "Đang thực hiện"
 ASSESS_NONE = MISSING
+ASSESS_REFERENCE_MET = "Đạt mức năm trước"
 
 
 def indicator_types(indicator: Indicator, catalog: Catalog) -> set[str]:
@@ -118,11 +122,38 @@ def indicator_row(
         )
         fraction_text = MISSING
 
+    if indicator.scope == "year_to_date":
+        # the sum runs over every quarter of the year so far: so does its coverage (units expected in
+        # any of those quarters, including units reorganised since)
+        year_expected: set[str] = set()
+        for q in period.quarters_of_year_to_date():
+            year_expected |= {
+                u.code
+                for u in catalog.expected_units(q.window_start, q.window_end)
+                if u.type in types
+            }
+        expected_codes = year_expected
     units_expected = len(expected_codes | set(reporting))
     target = indicator.target_for(period.year)
     assessment = ASSESS_NONE
+    reference_text = ""
     if target is None:
         target_text = f"Chưa có chỉ tiêu năm {period.year}"
+        earlier = [
+            (y, t) for y, t in indicator.targets.items() if t is not None and y < period.year
+        ]
+        if earlier and value is not None:
+            year, ref = max(earlier)
+            ref_text = (
+                fmt_number(ref * 100, 1, trim=True) + "%"
+                if indicator.display == "percent"
+                else f"{fmt_number(ref, 1, trim=True)} {uom}"
+            )
+            met = value >= ref
+            reference_text = (
+                f"{'đã đạt' if met else 'chưa đạt'} mức chỉ tiêu năm {year} ({ref_text})"
+            )
+            assessment = ASSESS_REFERENCE_MET if met else ASSESS_NONE
     else:
         if indicator.display == "percent":
             target_text = fmt_number(target * 100, 1, trim=True) + "%"
@@ -138,9 +169,15 @@ def indicator_row(
             else:
                 assessment = ASSESS_NOT_MET
     if indicator.scope == "year_to_date":
-        scope_text = f"Lũy kế năm {period.year} đến hết {period.label_vi}"
+        first = period.quarters_of_year_to_date()[0]
+        scope_text = (
+            f"Lũy kế năm {period.year}, từ ngày {fmt_date(first.window_start)} đến ngày "
+            f"{fmt_date(period.window_end)}"
+        )
+        coverage_text = f"{len(reporting)}/{units_expected} đơn vị có số liệu trong năm"
     else:
         scope_text = f"Tại ngày {fmt_date(period.window_end)}"
+        coverage_text = f"{len(reporting)}/{units_expected} đơn vị báo cáo"
     return IndicatorRow(
         code=indicator.code,
         name=indicator.name,
@@ -157,9 +194,10 @@ def indicator_row(
         value_text=value_text,
         fraction_text=fraction_text,
         fraction_label=fraction_label,
-        coverage_text=f"{len(reporting)}/{units_expected} đơn vị báo cáo",
+        coverage_text=coverage_text,
         target_text=target_text,
         target_note=indicator.target_note,
         scope_text=scope_text,
         assessment=assessment,
+        reference_text=reference_text,
     )

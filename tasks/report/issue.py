@@ -1,24 +1,40 @@
-"""Issue the quarterly report: view model -> PDF in reports/<P>/ with its manifest, then (for a
-final report) the period lock, a separate, irreversible step the flow runs after the PDF is written.
+"""Issue the quarterly report: view model -> PDF/A-3b in reports/<P>/ with its manifest and, for a
+final report, the register entry and the period lock (one transaction, after the PDF is written).
+
+Rules (issue 7):
+- A draft is `bao-cao-<P>-du-thao.pdf`; a final report is `bao-cao-<P>.pdf` (`-lan-N` after a
+  reopening). An issued report is never rewritten: asking again for a locked period returns the
+  issued file from the register (`issued_reports`), re-rendered to the same bytes if it went missing.
+- A final report needs a document number and a signer (parameters, else settings, else the
+  catalogue's signer_name); without them it is refused with a UsageError (exit code 2).
+- The date a report bears is a working day: the clock's date, or the next working day.
+- The PDF carries the period's values (CSV) and the manifest (JSON) as PDF/A-3 attachments; the same
+  inputs give the same bytes (dates from the issue date, the PDF identifier from the content).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, time
+from functools import cache
 from pathlib import Path
 
 from schemas.catalog_model import Catalog
 from tasks.core import progress
-from tasks.core.files import write_atomic
-from tasks.core.periods import Period
-from tasks.core.settings import Settings
+from tasks.core.errors import DxError, UsageError
+from tasks.core.files import write_atomic, write_atomic_bytes
+from tasks.core.periods import Period, format_date_vi, issue_date
+from tasks.core.settings import TZ, Settings
 from tasks.core.warehouse import connect, execute, locked_periods, query, snapshot_catalog
-from tasks.report.reopen import replaced_report
+from tasks.report.reopen import ReplacedReport, replaced_report
 
 STAGE = "report"
+ROOT = Path(__file__).resolve().parents[2]
+LOCKED_BY = "dxreport report --final"
 
 
 @dataclass(frozen=True)
@@ -28,20 +44,39 @@ class ReportResult:
     manifest_path: str
     pages: int
     seconds: float
-    final: bool  # rendered as the final report (asked for, or the period was already locked)
+    final: bool  # rendered as the final report (asked for, or the period was already issued)
     locked: bool  # the period is locked after this step
     issued_at: str  # ISO date-time of the report's clock
+    issued_on: str = ""  # ISO date the report bears (a working day)
+    issue_no: int = 1
+    doc_number: str = ""  # "Số: 125/BC-SKHCN" for a final report, "" for a draft
+    signer: str = ""
+    already_issued: bool = False  # the period was issued before: this is the issued file, unchanged
+    data_sha256: str = ""
+    replaces: str = ""  # the issued report this one replaces (after a reopening)
 
 
-def report_file_name(period: Period, issue_no: int = 1) -> str:
-    """bao-cao-2025Q3.pdf; after a reopening the next issue gets a new name (bao-cao-2025Q3-lan-2.pdf)
-    so that the issued report is never overwritten."""
+class IssueRefusedError(UsageError):
+    """A final report cannot be issued as asked (missing number or signer)."""
+
+
+class IssuedReportChangedError(DxError):
+    """The issued PDF on disk is not the one registered, and cannot be re-rendered identically."""
+
+
+def report_file_name(period: Period, issue_no: int = 1, *, final: bool = True) -> str:
+    """bao-cao-2025Q3.pdf (final), bao-cao-2025Q3-du-thao.pdf (draft); after a reopening the next
+    final report gets a new name (bao-cao-2025Q3-lan-2.pdf) so that no issued report is overwritten."""
+    if not final:
+        return f"bao-cao-{period.id}-du-thao.pdf"
     return (
         f"bao-cao-{period.id}.pdf" if issue_no == 1 else f"bao-cao-{period.id}-lan-{issue_no}.pdf"
     )
 
 
-def manifest_file_name(issue_no: int = 1) -> str:
+def manifest_file_name(issue_no: int = 1, *, final: bool = True) -> str:
+    if not final:
+        return "manifest-du-thao.json"
     return "manifest.json" if issue_no == 1 else f"manifest-lan-{issue_no}.json"
 
 
@@ -49,58 +84,257 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def render_report(
-    settings: Settings, catalog: Catalog, period: Period, *, final: bool = False
-) -> ReportResult:
-    """Render the report of `period` and write its manifest. A locked period renders as final.
+def _digest_files(paths: list[Path], root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
+
+def catalog_digest(folder: Path) -> str:
+    return _digest_files(list(Path(folder).glob("*.yaml")), Path(folder))
+
+
+@cache
+def template_digest() -> str:
+    """sha256 of the report templates (HTML, CSS) as shipped."""
+    folder = ROOT / "report_templates"
+    return _digest_files([p for p in folder.iterdir() if p.is_file()], folder)
+
+
+@cache
+def code_version() -> str:
+    """The package version and a digest of the code that computes the report's figures."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        package = version("dxreport")
+    except PackageNotFoundError:
+        package = "0"
+    files = [*ROOT.joinpath("tasks").rglob("*.py"), *ROOT.joinpath("schemas").rglob("*.sql")]
+    return f"dxreport {package} ({_digest_files(files, ROOT)[:16]})"
+
+
+@dataclass(frozen=True)
+class Signature:
+    number: str  # "125"
+    signer: str
+
+
+def resolve_signature(
+    settings: Settings, catalog: Catalog, on: date, number: str | None, signer: str | None
+) -> Signature:
+    """The number and signer of a final report: parameters, else settings, else (signer only) the
+    issuer's signer_name in the catalogue. Refuses, with a clear message, when either is missing."""
+    number = " ".join(str(number or settings.report_number or "").split())
+    signer = " ".join(
+        (signer or settings.report_signer or catalog.issuer_on(on).signer_name or "").split()
+    )
+    missing_vi, missing_en = [], []
+    if not number:
+        missing_vi.append("số văn bản (--number, hoặc DXREPORT_REPORT_NUMBER)")
+        missing_en.append("the document number (--number, or DXREPORT_REPORT_NUMBER)")
+    elif not number.isdigit() or len(number) > 6:
+        raise IssueRefusedError(
+            f"Số văn bản '{number}' không hợp lệ: chỉ gồm chữ số (vd 125).",
+            f"Document number '{number}' is not valid: digits only (e.g. 125).",
+            "Ghi số văn bản do văn thư cấp, không kèm ký hiệu (ký hiệu BC-... tự thêm).",
+            "Give the number the clerk assigned, without the suffix (BC-... is added).",
+        )
+    if not signer:
+        missing_vi.append(
+            "người ký (--signer, DXREPORT_REPORT_SIGNER, hoặc signer_name trong organisation.yaml)"
+        )
+        missing_en.append(
+            "the signer (--signer, DXREPORT_REPORT_SIGNER, or signer_name in organisation.yaml)"
+        )
+    if missing_vi:
+        raise IssueRefusedError(
+            "Không ban hành được báo cáo chính thức: thiếu " + "; ".join(missing_vi) + ".",
+            "Cannot issue the final report: missing " + "; ".join(missing_en) + ".",
+            "Ví dụ: dxreport report --period 2025Q3 --final --number 125 --signer 'Nguyễn Văn A'. "
+            "Không có --final, báo cáo được lập dưới dạng dự thảo.",
+            "For example: dxreport report --period 2025Q3 --final --number 125 --signer 'Nguyen Van A'. "
+            "Without --final the report is rendered as a draft.",
+        )
+    return Signature(number, signer)
+
+
+def values_csv(con, catalog: Catalog, period: Period) -> bytes:
+    """The period's values as loaded (grain: unit x element, newest accepted version), UTF-8 CSV
+    with a header; the report's annexes and figures are computed from exactly these rows."""
+    rows = query(con, "report_values_export", period_id=period.id)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        [
+            "period",
+            "unit_code",
+            "unit_name",
+            "unit_type",
+            "version",
+            "received_at",
+            "sha256",
+            "element_code",
+            "element_name",
+            "value",
+        ]
+    )
+    for r in rows:
+        unit = catalog.unit(r["unit_code"])
+        element = catalog.element_by_code.get(r["element_code"])
+        value = r["value"]
+        writer.writerow(
+            [
+                period.id,
+                r["unit_code"],
+                unit.name if unit else "",
+                unit.type if unit else "",
+                r["version"],
+                r["received_at"].astimezone(TZ).replace(microsecond=0).isoformat(),
+                r["sha256"],
+                r["element_code"],
+                element.name if element else "",
+                "" if value is None else repr(float(value)),
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def render_report(
+    settings: Settings,
+    catalog: Catalog,
+    period: Period,
+    *,
+    final: bool = False,
+    number: str | None = None,
+    signer: str | None = None,
+) -> ReportResult:
+    """Render the report of `period` (draft, or final with number and signer) and write its manifest.
+
+    A period already issued (locked) is not rendered again: its issued report is returned.
     Stages (progress events): query the warehouse, render the PDF, write the manifest.
     """
-    from tasks.report.build import build_report_model
-    from tasks.report.render import render_pdf
-
     paths = settings.paths
     now = settings.clock()
-    progress.start(STAGE, 3, "Lập báo cáo / building the report")
     with connect(paths.warehouse) as con:  # make sure the schema and catalogue snapshot exist
         snapshot_catalog(con, catalog)
-        already_locked = period.id in locked_periods(con)
-        inputs = query(con, "report_inputs", period_id=period.id)
+        locked = period.id in locked_periods(con)
+        register = query(con, "report_register_of", period_id=period.id)
         replaced = replaced_report(con, period)  # set aside by a reopening (tasks/report/reopen.py)
-    final = final or already_locked
+    if locked and register:
+        return issued_report(settings, catalog, period, register[0])
+    on = issue_date(now.date())
+    signature = resolve_signature(settings, catalog, on, number, signer) if final else None
     issue_no = replaced.issue_no if replaced else 1
     out_dir = paths.report_dir(period.id)
     out_dir.mkdir(parents=True, exist_ok=True)
-    pdf_path = out_dir / report_file_name(period, issue_no)
+    pdf_path = out_dir / report_file_name(period, issue_no, final=final)
+    return _render(settings, catalog, period, pdf_path, on, now, signature, issue_no, replaced)
+
+
+def _render(
+    settings: Settings,
+    catalog: Catalog,
+    period: Period,
+    pdf_path: Path,
+    on: date,
+    now: datetime,
+    signature: Signature | None,
+    issue_no: int,
+    replaced: ReplacedReport | None,
+) -> ReportResult:
+    from tasks.report.build import build_report_model
+    from tasks.report.render import Attachment, render_pdf
+
+    paths = settings.paths
+    final = signature is not None
+    progress.start(STAGE, 3, "Lập báo cáo / building the report")
     model = build_report_model(
-        paths.warehouse, catalog, period, now.date(), final=final, calendar=settings.calendar
+        paths.warehouse,
+        catalog,
+        period,
+        on,
+        final=final,
+        calendar=settings.calendar,
+        doc_number=signature.number if signature else "",
+        signer=signature.signer if signature else "",
+        replaces=replaced.sentence if replaced else "",
     )
-    if replaced is not None:  # the report says which issued report it replaces
-        model = replace(model, intro=f"{replaced.sentence} {model.intro}")
+    with connect(paths.warehouse, read_only=True) as con:
+        inputs = query(con, "report_inputs", period_id=period.id)
+        csv_bytes = values_csv(con, catalog, period)
     progress.advance(STAGE, "số liệu / data")
-    stats = render_pdf(model, pdf_path)
-    progress.advance(STAGE, "PDF")
     issued_at = now.replace(microsecond=0).isoformat()
+    doc_number = model.header.doc_number if final else ""
     manifest = {
         "period": period.id,
         "final": final,
-        "issued_at": issued_at,
+        "issue_no": issue_no,
+        "doc_number": doc_number,
+        "signer": model.closing.signer_name if final else "",
+        "issued_on": on.isoformat(),
         "pdf": pdf_path.name,
-        "pdf_sha256": _sha256(pdf_path),
-        "pages": stats.pages,
         "inputs": [
-            {"unit": r["unit_code"], "version": r["version"], "sha256": r["sha256"]} for r in inputs
+            {
+                "unit": r["unit_code"],
+                "version": r["version"],
+                "sha256": r["sha256"],
+                "received_at": r["received_at"].astimezone(TZ).replace(microsecond=0).isoformat(),
+            }
+            for r in inputs
         ],
-        "catalog_sha256": _catalog_digest(paths.catalog),
+        "values_csv_sha256": hashlib.sha256(csv_bytes).hexdigest(),
+        "catalog_sha256": catalog_digest(paths.catalog),
+        "template_sha256": template_digest(),
+        "code_version": code_version(),
     }
+    data_sha256 = hashlib.sha256(
+        json.dumps(
+            {
+                k: manifest[k]
+                for k in ("inputs", "catalog_sha256", "template_sha256", "code_version")
+            },
+            sort_keys=True,
+        ).encode()
+    ).hexdigest()
+    manifest["data_sha256"] = data_sha256
     if replaced is not None:
         manifest["replaces"] = {
             "pdf": replaced.file_name,
-            "issued_at": replaced.issued_at.replace(microsecond=0).isoformat(),
-            "reopened_at": replaced.reopened_at.replace(microsecond=0).isoformat(),
+            "issued_at": replaced.issued_at.astimezone(TZ).replace(microsecond=0).isoformat(),
+            "reopened_at": replaced.reopened_at.astimezone(TZ).replace(microsecond=0).isoformat(),
+            "reason": replaced.reason,
         }
-    manifest_path = out_dir / manifest_file_name(issue_no)
-    write_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2))
+    manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+    stamp = datetime.combine(on, time(0, 0), TZ)
+    attachments = (
+        Attachment(
+            f"so-lieu-{period.id}.csv",
+            csv_bytes,
+            f"Số liệu {period.label_vi} của các đơn vị (bản hợp lệ sau cùng)",
+            "Data",
+            stamp,
+        ),
+        Attachment(
+            f"manifest-{period.id}.json",
+            manifest_bytes,
+            "Danh mục đầu vào: sha256 của từng bản báo cáo, danh mục, mẫu, phiên bản phần mềm",
+            "Supplement",
+            stamp,
+        ),
+    )
+    stats = render_pdf(model, pdf_path, attachments=attachments)
+    progress.advance(STAGE, "PDF")
+    on_disk = dict(manifest)
+    on_disk["pdf_sha256"] = _sha256(pdf_path)
+    on_disk["pages"] = stats.pages
+    on_disk["issued_at"] = issued_at
+    manifest_path = pdf_path.parent / manifest_file_name(issue_no, final=final)
+    if pdf_path.parent.name.endswith(".rerender"):
+        manifest_path = pdf_path.with_suffix(".json")
+    write_atomic(manifest_path, json.dumps(on_disk, ensure_ascii=False, indent=2))
     progress.advance(STAGE, "manifest")
     progress.finish(STAGE)
     return ReportResult(
@@ -110,40 +344,150 @@ def render_report(
         stats.pages,
         stats.seconds,
         final,
-        already_locked,
+        False,
         issued_at,
+        issued_on=on.isoformat(),
+        issue_no=issue_no,
+        doc_number=doc_number,
+        signer=model.closing.signer_name if final else "",
+        data_sha256=data_sha256,
+        replaces=replaced.file_name if replaced else "",
+    )
+
+
+def issued_report(settings: Settings, catalog: Catalog, period: Period, row: dict) -> ReportResult:
+    """The issued report of a locked period, as registered. A missing PDF is rendered again from the
+    registered number, signer and date; the result must have the registered sha256."""
+    paths = settings.paths
+    pdf_path = paths.home / row["pdf_path"]
+    manifest_path = paths.home / row["manifest_path"]
+    if not pdf_path.is_file() or _sha256(pdf_path) != row["pdf_sha256"]:
+        _rerender_issued(settings, catalog, period, row)
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(pdf_path).pages)
+    return ReportResult(
+        period.id,
+        str(pdf_path),
+        str(manifest_path),
+        pages,
+        0.0,
+        True,
+        True,
+        row["issued_at"].astimezone(TZ).replace(microsecond=0).isoformat(),
+        issued_on=row["issued_on"].isoformat(),
+        issue_no=row["issue_no"],
+        doc_number=row["doc_number_text"],
+        signer=row["signer"],
+        already_issued=True,
+        data_sha256=row["data_sha256"],
+        replaces=row["replaces"] or "",
+    )
+
+
+def _rerender_issued(settings: Settings, catalog: Catalog, period: Period, row: dict) -> None:
+    """Render the registered report again into a scratch folder; put it in place only when its
+    bytes are the registered ones (same inputs, same code), else refuse."""
+    import shutil
+
+    pdf_path = settings.paths.home / row["pdf_path"]
+    scratch = pdf_path.parent / (pdf_path.name + ".rerender")
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        with connect(settings.paths.warehouse, read_only=True) as con:
+            replaced = replaced_report(con, period)
+        if replaced is not None and replaced.issue_no != row["issue_no"]:
+            replaced = None
+        issued_at = row["issued_at"].astimezone(TZ)
+        again = _render(
+            settings,
+            catalog,
+            period,
+            scratch / pdf_path.name,
+            row["issued_on"],
+            issued_at,
+            Signature(row["doc_number"], row["signer"]),
+            row["issue_no"],
+            replaced,
+        )
+        if _sha256(Path(again.pdf_path)) == row["pdf_sha256"]:
+            write_atomic_bytes(pdf_path, Path(again.pdf_path).read_bytes())
+            return
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    raise IssuedReportChangedError(
+        f"Báo cáo đã ban hành {row['pdf_path']} bị thiếu hoặc bị sửa, và không lập lại được đúng "
+        "bản đã ban hành (số liệu hoặc phần mềm đã thay đổi).",
+        f"The issued report {row['pdf_path']} is missing or was modified, and rendering it again "
+        "does not give the issued bytes (the data or the software changed).",
+        f"Khôi phục tệp từ bản lưu (sổ đăng ký ghi sha256 {row['pdf_sha256'][:16]}…), hoặc mở lại "
+        f"kỳ (dxreport reopen --period {period.id}) để ban hành báo cáo thay thế.",
+        f"Restore the file from a backup (the register holds sha256 {row['pdf_sha256'][:16]}…), or "
+        f"reopen the period (dxreport reopen --period {period.id}) to issue a replacement.",
     )
 
 
 def lock_period(settings: Settings, period: Period, result: ReportResult) -> ReportResult:
-    """Lock the period of a final report that has been written: later files are `after_lock`."""
+    """Register the final report and lock its period, in one transaction: from now on files for
+    this period are `after_lock`, and asking for the report returns this file."""
     if not result.final:
         raise ValueError(f"only a final report locks its period ({period.id} is a draft)")
+    if result.already_issued:
+        return result
+    home = settings.paths.home
     with connect(settings.paths.warehouse) as con:
-        execute(
-            con,
-            "report_lock_period",
-            period_id=period.id,
-            locked_at=datetime.fromisoformat(result.issued_at),
-            report_path=str(Path(result.pdf_path).relative_to(settings.paths.home)),
-            locked_by="dxreport report --final",
-        )
+        con.execute("BEGIN")
+        try:
+            execute(
+                con,
+                "report_register_insert",
+                period_id=period.id,
+                issue_no=result.issue_no,
+                doc_number=result.doc_number.split(":", 1)[-1].split("/", 1)[0].strip(),
+                doc_number_text=result.doc_number,
+                signer=result.signer,
+                issued_on=date.fromisoformat(result.issued_on),
+                issued_at=datetime.fromisoformat(result.issued_at),
+                pdf_path=str(Path(result.pdf_path).relative_to(home)),
+                pdf_sha256=_sha256(Path(result.pdf_path)),
+                manifest_path=str(Path(result.manifest_path).relative_to(home)),
+                data_sha256=result.data_sha256,
+                replaces=result.replaces or None,
+            )
+            execute(
+                con,
+                "report_lock_period",
+                period_id=period.id,
+                locked_at=datetime.fromisoformat(result.issued_at),
+                report_path=str(Path(result.pdf_path).relative_to(home)),
+                locked_by=LOCKED_BY,
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
     return replace(result, locked=True)
 
 
 def issue_report(
-    settings: Settings, catalog: Catalog, period: Period, *, final: bool = False
+    settings: Settings,
+    catalog: Catalog,
+    period: Period,
+    *,
+    final: bool = False,
+    number: str | None = None,
+    signer: str | None = None,
 ) -> ReportResult:
-    """Render, and for a final report lock the period (the two steps the flow runs as tasks)."""
-    result = render_report(settings, catalog, period, final=final)
+    """Render, and for a final report register it and lock the period (the flow's two tasks)."""
+    result = render_report(settings, catalog, period, final=final, number=number, signer=signer)
     if result.final and not result.locked:
         result = lock_period(settings, period, result)
     return result
 
 
-def _catalog_digest(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.glob("*.yaml")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+def describe_issued(result: ReportResult) -> str:
+    """One Vietnamese sentence about an issued report (for the command line and the artifacts)."""
+    return (
+        f"{result.doc_number}, ngày {format_date_vi(date.fromisoformat(result.issued_on))}, "
+        f"người ký: {result.signer}"
+    )

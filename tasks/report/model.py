@@ -5,8 +5,9 @@ DataFrame or a connection.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 # --- the view model -------------------------------------------------------------------------------
@@ -56,7 +57,8 @@ class IndicatorRow:
     target_text: str  # "100%" / "2 lớp" / "Chưa có chỉ tiêu năm 2024"
     target_note: str
     scope_text: str
-    assessment: str  # Đạt / Chưa đạt / Đang thực hiện / —
+    assessment: str  # Đạt / Chưa đạt / Đang thực hiện / Đạt mức năm trước / —
+    reference_text: str = ""  # no target this year: "đã đạt mức chỉ tiêu năm 2023 (2 mô hình)"
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class TypeColumn:
 @dataclass(frozen=True)
 class TypeBreakdownRow:
     name: str
+    element: str
     uom: str
     cells: tuple[str, ...]  # one per TypeColumn ("" where the type does not report it)
     total_text: str
@@ -101,6 +104,7 @@ class ActivityRow:
     name: str
     lines: int
     units: int
+    quantity: float
     lines_text: str
     quantity_text: str
     reach_text: str
@@ -121,6 +125,7 @@ class UnitStatusRow:
     version_text: str
     received_at: datetime | None  # of the newest accepted version (or the last rejected file)
     received_on: str  # received_at as dd/mm/yyyy
+    first_received_on: str  # of the first accepted version (what on time / late is judged on)
     rejected_arrivals: int
     note: str
     expected: bool
@@ -216,3 +221,38 @@ class ReportModel:
     next_tasks: tuple[str, ...]
     proposals_generated: tuple[str, ...]
     closing: Closing
+    # issue 7: like for like, coverage, method, traceability, charts
+    ytd_window_text: str = ""  # "từ ngày 15/12/2024 đến ngày 14/09/2025"
+    comparison: Any = None  # tasks.report.comparison.Comparison
+    trend: Any = None  # tasks.report.comparison.Trend
+    coverage: Any = None  # tasks.report.coverage.Coverage
+    method_notes: tuple[str, ...] = ()
+    channels: tuple = ()  # tasks.report.monitoring.ChannelRow
+    log_check: tuple = ()  # tasks.report.monitoring.LogCheckRow
+    values_tables: tuple = ()  # tasks.report.annexes.ValuesTable
+    quality: Any = None  # tasks.report.annexes.QualityAnnex
+    timeliness: tuple = ()  # TimelinessRow, the last four quarters
+    charts: dict[str, str] = field(default_factory=dict)  # name -> inline SVG
+    target_progress: tuple = ()  # TargetProgress: the numbers of the targets chart
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    code: str
+    value_text: str
+    target_text: str
+    achieved: float | None  # % of the year's target
+    expected: float  # % of the year's target due by now (pro rata)
+    achieved_text: str
+    expected_text: str
+
+
+@dataclass(frozen=True)
+class TimelinessRow:
+    period_id: str
+    label: str
+    expected: int
+    on_time: int
+    late: int
+    missing: int
+    on_time_text: str  # "26/31 (83,9%)"

@@ -1,14 +1,19 @@
 """Monitoring tables without targets: each monitored element for the quarter, the year to date and
 the same quarter a year earlier (grain: one row per monitored element), the breakdown by unit type
-(one row per element, one column per unit type), and the activity log by activity type.
+(one row per element, one column per unit type), and the activity log by activity type and by
+channel, with the element totals set beside the log's quantities (the log lists the activities a
+unit chose to document: it need not add up to its totals, and the report says so).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from schemas.catalog_model import Catalog, Unit
 from tasks.core.formatting import (
     fmt_change,
     fmt_int,
+    fmt_percent,
     fmt_quantity,
 )
 from tasks.core.periods import Period
@@ -109,6 +114,7 @@ def monitoring_tables(
         breakdown_rows.append(
             TypeBreakdownRow(
                 name=m.name,
+                element=m.element,
                 uom=element.uom,
                 cells=tuple(cells),
                 total_text=fmt_quantity(totals.get((period.id, m.element)), element.whole_number),
@@ -120,6 +126,83 @@ def monitoring_tables(
         previous,
         TypeBreakdown(columns, tuple(breakdown_rows)),
     )
+
+
+@dataclass(frozen=True)
+class ChannelRow:
+    code: str
+    name: str
+    lines: int
+    quantity: float
+    lines_text: str
+    quantity_text: str
+    reach_text: str
+
+
+@dataclass(frozen=True)
+class LogCheckRow:
+    """One monitored element: the total the units reported (sheet "Chỉ tiêu") beside the quantities
+    of their activity lines of the types that back it (sheet "Hoạt động")."""
+
+    element: str
+    name: str
+    uom: str
+    reported_text: str
+    logged_text: str
+    share_text: str  # logged / reported
+
+
+def channel_rows(con, catalog: Catalog, period: Period) -> tuple[ChannelRow, ...]:
+    """Activity lines by channel (grain: one row per channel with lines)."""
+    totals: dict[str, list[float]] = {}
+    for r in query(con, "report_activity_log", period_id=period.id):
+        t = totals.setdefault(r["channel"], [0, 0.0, 0.0])
+        t[0] += r["lines"]
+        t[1] += r["quantity"] or 0
+        t[2] += r["reach"] or 0
+    names = {c.code: c.name for c in catalog.channels}
+    order = [c.code for c in catalog.channels] + sorted(set(totals) - set(names))
+    return tuple(
+        ChannelRow(
+            code,
+            names.get(code, code),
+            int(totals[code][0]),
+            totals[code][1],
+            fmt_int(totals[code][0]),
+            fmt_int(totals[code][1]),
+            fmt_int(totals[code][2]),
+        )
+        for code in order
+        if code in totals
+    )
+
+
+def log_check_rows(
+    catalog: Catalog, activities: tuple[ActivityRow, ...], monitoring: tuple
+) -> tuple[LogCheckRow, ...]:
+    """Element totals against the activity log, for the elements some activity type backs."""
+    logged: dict[str, float] = {}
+    for a in activities:
+        code = next((t for t in catalog.activity_types if t.code == a.code), None)
+        if code is not None and code.element:
+            logged[code.element] = logged.get(code.element, 0.0) + a.quantity
+    out = []
+    for m in monitoring:
+        if m.element not in logged:
+            continue
+        reported = m.quarter
+        share = logged[m.element] / reported if reported else None
+        out.append(
+            LogCheckRow(
+                m.element,
+                m.name,
+                m.uom,
+                m.quarter_text,
+                fmt_int(logged[m.element]),
+                fmt_percent(share),
+            )
+        )
+    return tuple(out)
 
 
 def activity_rows(con, catalog: Catalog, period: Period) -> tuple[ActivityRow, ...]:
@@ -137,6 +220,7 @@ def activity_rows(con, catalog: Catalog, period: Period) -> tuple[ActivityRow, .
                 name=names.get(code) or code,
                 lines=int(r["lines"]),
                 units=int(r["units"]),
+                quantity=float(r["quantity"] or 0),
                 lines_text=fmt_int(r["lines"]),
                 quantity_text=fmt_int(r["quantity"]),
                 reach_text=fmt_int(r["reach"]),

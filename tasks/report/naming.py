@@ -37,8 +37,39 @@ def unit_sort_key(catalog: Catalog):
 
 
 def unit_name(catalog: Catalog, code: str) -> str:
+    """The name a reader sees: the catalogue name, told apart by its dates when another unit of the
+    catalogue has the same name (e.g. "UBND phường Hải Châu" before and after 01/07/2025)."""
+    return display_name(catalog, code)
+
+
+_HOMONYMS: dict[int, frozenset[str]] = {}
+
+
+def _homonyms(catalog: Catalog) -> frozenset[str]:
+    """Codes of units whose (folded) name another unit of the catalogue also has."""
+    key = id(catalog)
+    if key not in _HOMONYMS:
+        seen: dict[str, list[str]] = {}
+        for u in catalog.units:
+            seen.setdefault(fold(u.name), []).append(u.code)
+        _HOMONYMS.clear()
+        _HOMONYMS[key] = frozenset(c for codes in seen.values() if len(codes) > 1 for c in codes)
+    return _HOMONYMS[key]
+
+
+def display_name(catalog: Catalog, code: str) -> str:
     unit = catalog.unit(code)
-    return unit.name if unit else code
+    if unit is None:
+        return code
+    if code not in _homonyms(catalog):
+        return unit.name
+    start = unit.valid_from.strftime("%d/%m/%Y")
+    if unit.valid_to is None:
+        return f"{unit.name} (từ {start})"
+    end = unit.valid_to.strftime("%d/%m/%Y")
+    if unit.valid_from.year <= 2022:
+        return f"{unit.name} (đến {end})"
+    return f"{unit.name} ({start} - {end})"
 
 
 def names_list(names: list[str] | tuple[str, ...], limit: int = MAX_NAMES_LISTED) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from schemas.catalog_model import Catalog
 from tasks.core.formatting import (
-    truncate_text,
+    excerpt_sentences,
 )
 from tasks.core.periods import Period
 from tasks.core.warehouse import query
@@ -63,7 +63,7 @@ def narrative_sections(
                 break
         excerpts = []
         for code, text in sorted(chosen, key=lambda it: key(it[0])):
-            short, cut = truncate_text(text, chars)
+            short, cut = excerpt_sentences(text, chars)
             excerpts.append(Excerpt(unit_name(catalog, code), short, cut))
         out[section] = NarrativeSection(
             key=section,

@@ -14,10 +14,12 @@ from tasks.core.formatting import (
     fmt_quantity,
 )
 from tasks.core.periods import Period, ReportingCalendar
+from tasks.report.comparison import Comparison
 from tasks.report.indicators import (
     ASSESS_IN_PROGRESS,
     ASSESS_MET,
     ASSESS_NOT_MET,
+    ASSESS_REFERENCE_MET,
 )
 from tasks.report.model import (
     Assessment,
@@ -64,8 +66,7 @@ def _activity_phrases(values: dict[str, float | None], catalog: Catalog) -> list
 
 def results_summary(
     monitoring: tuple[MonitoringRow, ...],
-    has_previous: bool,
-    previous: Period,
+    comparison: Comparison,
     period: Period,
     catalog: Catalog,
 ) -> tuple[str, ...]:
@@ -73,21 +74,26 @@ def results_summary(
     quarter = {m.element: m.quarter for m in monitoring}
     phrases = _activity_phrases(quarter, catalog)
     if phrases:
-        sentences.append("Trong quý, các đơn vị đã " + "; ".join(phrases) + ".")
+        sentences.append(
+            f"Trong {period.label_vi} (từ ngày {fmt_date(period.window_start)} đến ngày "
+            f"{fmt_date(period.window_end)}), các đơn vị đã " + "; ".join(phrases) + "."
+        )
     if period.quarter > 1:
         ytd = {m.element: m.year_to_date for m in monitoring}
         phrases = _activity_phrases(ytd, catalog)
+        first = period.quarters_of_year_to_date()[0]
         if phrases:
             sentences.append(
-                f"Lũy kế từ đầu năm {period.year}, các đơn vị đã " + "; ".join(phrases) + "."
+                f"Lũy kế năm {period.year} (từ ngày {fmt_date(first.window_start)} đến ngày "
+                f"{fmt_date(period.window_end)}), các đơn vị đã " + "; ".join(phrases) + "."
             )
-    if has_previous:
+    if comparison.available:
         changes = [
-            f"{m.name.lower()} {m.change_text}" for m in monitoring if m.change_text != MISSING
+            f"{r.name.lower()} {r.change_text}" for r in comparison.rows if r.change_text != MISSING
         ]
         if changes:
             sentences.append(
-                f"So với cùng kỳ năm {previous.year} ({previous.label_vi}): "
+                f"So với cùng kỳ ({comparison.base_label}), trên cùng nhóm {comparison.groups} đơn vị: "
                 + "; ".join(changes)
                 + "."
             )
@@ -109,18 +115,17 @@ def _reorganised_units(catalog: Catalog, period: Period) -> tuple[int, int]:
 
 def assessment(
     indicators,
-    monitoring,
+    comparison: Comparison,
     status: SubmissionStatus,
     narratives,
     catalog: Catalog,
     period: Period,
-    has_previous: bool,
-    previous: Period,
 ) -> Assessment:
     strengths, shortcomings, causes = [], [], []
     met = [i for i in indicators if i.assessment == ASSESS_MET]
     open_ = [i for i in indicators if i.assessment in (ASSESS_IN_PROGRESS, ASSESS_NOT_MET)]
-    no_target = [i for i in indicators if i.target is None]
+    reference_met = [i for i in indicators if i.assessment == ASSESS_REFERENCE_MET]
+    no_target = [i for i in indicators if i.target is None and i.assessment != ASSESS_REFERENCE_MET]
     with_target = [i for i in indicators if i.target is not None]
     if met:
         strengths.append(
@@ -128,17 +133,21 @@ def assessment(
             + "; ".join(f"{i.code} ({i.value_text})" for i in met)
             + "."
         )
+    for i in reference_met:
+        strengths.append(
+            f"{i.code} đạt {i.value_text}, {i.reference_text}; năm {period.year} chưa có chỉ tiêu."
+        )
     if status.expected and status.on_time >= 0.8 * status.expected:
         strengths.append(
             f"{status.on_time}/{status.expected} đơn vị gửi báo cáo đúng hạn "
             f"({fmt_percent(status.on_time / status.expected)})."
         )
-    if has_previous:
-        ups = [m for m in monitoring if m.change_text.startswith("tăng")]
+    if comparison.available:
+        ups = [r for r in comparison.rows if r.change_text.startswith("tăng")]
         if ups:
             strengths.append(
-                f"So với cùng kỳ năm {previous.year}, "
-                + "; ".join(f"{m.name.lower()} {m.change_text}" for m in ups)
+                f"So với cùng kỳ ({comparison.base_label}, cùng nhóm {comparison.groups} đơn vị), "
+                + "; ".join(f"{r.name.lower()} {r.change_text}" for r in ups)
                 + "."
             )
     if not strengths:
@@ -167,12 +176,12 @@ def assessment(
             f"Chưa có chỉ tiêu năm {period.year} đối với {', '.join(i.code for i in no_target)} "
             "nên chưa đánh giá được mức độ hoàn thành."
         )
-    if has_previous:
-        downs = [m for m in monitoring if m.change_text.startswith("giảm")]
+    if comparison.available:
+        downs = [r for r in comparison.rows if r.change_text.startswith("giảm")]
         if downs:
             shortcomings.append(
-                f"So với cùng kỳ năm {previous.year}, "
-                + "; ".join(f"{m.name.lower()} {m.change_text}" for m in downs)
+                f"So với cùng kỳ ({comparison.base_label}, cùng nhóm {comparison.groups} đơn vị), "
+                + "; ".join(f"{r.name.lower()} {r.change_text}" for r in downs)
                 + "."
             )
     if not shortcomings:
@@ -231,11 +240,19 @@ def next_tasks(
 
 
 def proposals(indicators, period: Period, addressee: str) -> tuple[str, ...]:
+    """Ask for targets where a year has none: for this year while it runs (Q1-Q3), for the next
+    year in Q4. An indicator that already reached its latest earlier target is said to have."""
     no_target = [i for i in indicators if i.target is None]
     if not no_target:
         return ()
+    year = period.year + 1 if period.quarter == 4 else period.year
+    parts = []
+    for i in no_target:
+        name = i.name[0].lower() + i.name[1:]
+        if i.assessment == ASSESS_REFERENCE_MET:
+            parts.append(f"{i.code} ({name}; kết quả đến nay {i.value_text}, {i.reference_text})")
+        else:
+            parts.append(f"{i.code} ({name})")
     return (
-        f"Đề nghị {addressee} xem xét, giao chỉ tiêu năm {period.year} đối với: "
-        + "; ".join(f"{i.code} ({i.name[0].lower() + i.name[1:]})" for i in no_target)
-        + ".",
+        f"Đề nghị {addressee} xem xét, giao chỉ tiêu năm {year} đối với: " + "; ".join(parts) + ".",
     )

@@ -6,19 +6,22 @@ report_templates/ and refuses everything else (network, other local files, data:
 submitted by a unit can make the renderer read a file or call out. Unit text is escaped anyway; the
 fetcher is the second lock.
 
-PDF metadata (title, author, keywords, created/modified) come from <meta> tags in the template; the
-dates are the model's `issued_on`, and no PDF identifier is written, so two renders of the same model
-give byte-identical files.
+The PDF is PDF/A-3b with its attachments (the values as CSV, the manifest). Its metadata (title,
+author, subject, keywords, language vi, created/modified) come from the template's <html lang> and
+<meta> tags; the dates are the model's issue date, and the PDF identifier is a digest of the HTML and
+the attachments, so two renders of the same inputs give byte-identical files.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import mimetypes
 import os
 import re
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -27,6 +30,7 @@ from urllib.request import url2pathname
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 from weasyprint import HTML
+from weasyprint import Attachment as WeasyAttachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from tasks.report.build import ReportModel
@@ -35,6 +39,17 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "report_templates"
 REPORT_TEMPLATE = "report.html.j2"
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file embedded in the PDF (PDF/A-3 associated file)."""
+
+    name: str
+    data: bytes
+    description: str
+    relationship: str  # Data | Source | Supplement | Alternative | Unspecified
+    stamp: datetime  # its creation/modification date (fixed: the report's date)
 
 
 @dataclass(frozen=True)
@@ -105,6 +120,21 @@ def keep_together(value: object) -> Markup:
     return Markup(_KEEP_TOGETHER.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', escaped))
 
 
+_SVG_FORBIDDEN = re.compile(
+    r"<script|<foreignObject|<image|<a\b|\bon\w+\s*=|href\s*=\s*[\"'](?!#)", re.I
+)
+
+
+def safe_svg(svg: str) -> Markup:
+    """Jinja filter `safe_svg`: a chart from tasks/report/charts.py, inlined as markup. The charts
+    draw only catalogue labels and numbers, with text as paths; this still refuses anything that
+    is not a plain, self-contained <svg> (scripts, external references, event handlers)."""
+    text = str(svg).strip()
+    if not text.startswith("<svg") or not text.endswith("</svg>") or _SVG_FORBIDDEN.search(text):
+        raise ValueError("chart SVG refused: not a plain self-contained <svg> element")
+    return Markup(text)
+
+
 @cache
 def environment() -> Environment:
     """The one Jinja environment of the report templates."""
@@ -117,6 +147,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["nw"] = keep_together
+    env.filters["safe_svg"] = safe_svg
     return env
 
 
@@ -125,16 +156,33 @@ def render_html(model: ReportModel) -> str:
     return environment().get_template(REPORT_TEMPLATE).render(m=model)
 
 
+PDF_VARIANT = "pdf/a-3b"
+
+
+def pdf_identifier(html: str, attachments: tuple[Attachment, ...]) -> bytes:
+    """The PDF's /ID from its content (PDF/A requires one; a random one would break determinism)."""
+    digest = hashlib.sha256(html.encode("utf-8"))
+    for a in attachments:
+        digest.update(a.name.encode())
+        digest.update(a.data)
+    return digest.hexdigest()[:32].encode("ascii")
+
+
 def render_pdf(
-    model: ReportModel, out_path: Path, *, fetcher: TemplateOnlyFetcher | None = None
+    model: ReportModel,
+    out_path: Path,
+    *,
+    fetcher: TemplateOnlyFetcher | None = None,
+    attachments: tuple[Attachment, ...] = (),
 ) -> RenderStats:
-    """Write the report PDF to `out_path` (atomically: a temporary file, then a rename)."""
+    """Write the report PDF (PDF/A-3b, with `attachments` embedded) to `out_path`, atomically."""
     started = time.perf_counter()
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fetcher = fetcher or TemplateOnlyFetcher()
+    text = render_html(model)
     html = HTML(
-        string=render_html(model),
+        string=text,
         base_url=str(TEMPLATES_DIR / REPORT_TEMPLATE),
         url_fetcher=fetcher,
         media_type="print",
@@ -142,7 +190,22 @@ def render_pdf(
     document = html.render()
     tmp = out_path.with_name(out_path.name + ".tmp")
     try:
-        document.write_pdf(tmp, pdf_identifier=False)
+        document.write_pdf(
+            tmp,
+            pdf_variant=PDF_VARIANT,
+            pdf_identifier=pdf_identifier(text, attachments),
+            attachments=[
+                WeasyAttachment(
+                    string=a.data,
+                    name=a.name,
+                    description=a.description,
+                    created=a.stamp,
+                    modified=a.stamp,
+                    relationship=a.relationship,
+                )
+                for a in attachments
+            ],
+        )
         os.replace(tmp, out_path)
     finally:
         if tmp.exists():

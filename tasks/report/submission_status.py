@@ -19,7 +19,7 @@ from tasks.report.model import (
     SubmissionStatus,
     UnitStatusRow,
 )
-from tasks.report.naming import unit_sort_key
+from tasks.report.naming import unit_name, unit_sort_key
 
 STATUSES = ("on_time", "late", "rejected", "missing")
 STATUS_TEXT = {
@@ -56,7 +56,7 @@ def submission_status(
     for code in sorted(expected_codes | known, key=key):
         r = found.get(code)
         unit = catalog.unit(code)
-        name = unit.name if unit else code
+        name = unit_name(catalog, code)
         type_name = (
             catalog.type_by_code[unit.type].name
             if unit and unit.type in catalog.type_by_code
@@ -66,19 +66,25 @@ def submission_status(
         notes: list[str] = []
         version = None
         received_at = None
+        first_received_at = None
         rejected = int(r["rejected_arrivals"]) if r is not None else 0
         if r is not None and r["current_version"] is not None:
             status = "on_time" if r["first_timeliness"] == "on_time" else "late"
             version = int(r["current_version"])
             received_at = r["current_received_at"]
+            first_received_at = r["first_received_at"]
             if version > 1:
-                notes.append(f"Đã gửi điều chỉnh, dùng bản lần {version}")
+                notes.append(
+                    f"Đã gửi điều chỉnh: số liệu lấy theo bản lần {version} nhận ngày "
+                    f"{fmt_date(received_at)}"
+                )
                 lists["corrected"].append(name)
             if r["rejected_arrivals"]:
                 notes.append(f"{r['rejected_arrivals']} tệp bị từ chối")
         elif r is not None and r["rejected_arrivals"]:
             status = "rejected"
             received_at = r["last_rejected_at"]
+            first_received_at = received_at
             notes.append(f"{r['rejected_arrivals']} tệp bị từ chối, chưa gửi lại bản hợp lệ")
         else:
             status = "missing"
@@ -103,6 +109,7 @@ def submission_status(
                 version_text=str(version) if version else MISSING,
                 received_at=received_at,
                 received_on=fmt_date(received_at) if received_at else MISSING,
+                first_received_on=fmt_date(first_received_at) if first_received_at else MISSING,
                 rejected_arrivals=rejected,
                 note="; ".join(notes),
                 expected=is_expected,
