@@ -63,7 +63,6 @@ def build_report_model(
     doc_number: str = "",
     signer: str = "",
     replaces: str = "",
-    charts: bool = True,
 ) -> ReportModel:
     """Everything the quarterly report shows for `period`, as plain values.
 
@@ -224,9 +223,6 @@ def build_report_model(
         values_tables=values_tables,
         quality=quality,
         timeliness=timeliness,
-        charts=build_charts(progress, trend_data, activities, channels, timeliness)
-        if charts
-        else {},
         target_progress=progress,
     )
 
@@ -304,43 +300,3 @@ def method(catalog: Catalog, period: Period, ytd_window_text: str, comparison) -
         "lượng theo danh sách có thể nhỏ hơn tổng số báo cáo (đối chiếu tại Biểu số 02).",
     ]
     return tuple(notes)
-
-
-def build_charts(progress, trend_data, activities, channels, timeliness) -> dict:
-    """The figures of the report as inline SVG (tasks/report/charts.py)."""
-    from tasks.report import charts
-
-    bars = [
-        charts.TargetBar(p.code, p.code, p.achieved, p.expected, p.value_text, p.target_text)
-        for p in progress
-    ]
-    labels = trend_data.short_labels
-    return {
-        "targets": charts.target_chart(bars),
-        "trend_indicators": charts.trend_chart(
-            labels,
-            [charts.Series(s.code, tuple(s.values)) for s in trend_data.indicators if s.percent],
-            y_label="%",
-            percent=True,
-        ),
-        "trend_counts": charts.trend_chart(
-            labels,
-            [
-                charts.Series(
-                    f"{s.code}. {s.label}" if s.code.startswith("T") else s.label, tuple(s.values)
-                )
-                for s in (
-                    *[s for s in trend_data.indicators if not s.percent],
-                    *trend_data.monitoring,
-                )
-            ],
-            y_label="",
-        ),
-        "by_type": charts.bar_chart([(a.name, a.quantity) for a in activities], x_label="Số lượng"),
-        "by_channel": charts.bar_chart(
-            [(c.name, c.quantity) for c in channels], x_label="Số lượng"
-        ),
-        "timeliness": charts.timeliness_chart(
-            [charts.TimelinessBar(t.label, t.on_time, t.late, t.missing) for t in timeliness]
-        ),
-    }

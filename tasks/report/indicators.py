@@ -101,7 +101,6 @@ def indicator_row(
             con,
             "report_sum",
             period_ids=periods,
-            period_id=period.id,
             unit_codes=unit_codes,
             element=indicator.numerator,
         )

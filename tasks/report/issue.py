@@ -222,9 +222,12 @@ def render_report(
         snapshot_catalog(con, catalog)
         locked = period.id in locked_periods(con)
         register = query(con, "report_register_of", period_id=period.id)
+        lock = query(con, "reopen_lock_of", period_id=period.id)
         replaced = replaced_report(con, period)  # set aside by a reopening (tasks/report/reopen.py)
     if locked and register:
         return issued_report(settings, catalog, period, register[0])
+    if locked and lock and lock[0]["report_path"]:  # issued before the register existed
+        return _locked_without_register(settings, period, lock[0])
     on = issue_date(now.date())
     signature = resolve_signature(settings, catalog, on, number, signer) if final else None
     issue_no = replaced.issue_no if replaced else 1
@@ -382,6 +385,33 @@ def issued_report(settings: Settings, catalog: Catalog, period: Period, row: dic
         already_issued=True,
         data_sha256=row["data_sha256"],
         replaces=row["replaces"] or "",
+    )
+
+
+def _locked_without_register(settings: Settings, period: Period, lock: dict) -> ReportResult:
+    """A period locked by an earlier version of dxreport (no register row): its file, untouched."""
+    pdf_path = settings.paths.home / lock["report_path"]
+    if not pdf_path.is_file():
+        raise IssuedReportChangedError(
+            f"Kỳ {period.label_vi} đã khóa nhưng không tìm thấy báo cáo đã ban hành {lock['report_path']}.",
+            f"Period {period.id} is locked but its issued report {lock['report_path']} is missing.",
+            "Khôi phục tệp từ bản lưu, hoặc mở lại kỳ (dxreport reopen) để ban hành báo cáo thay thế.",
+            "Restore the file from a backup, or reopen the period (dxreport reopen) to issue a replacement.",
+        )
+    from pypdf import PdfReader
+
+    at = lock["locked_at"].astimezone(TZ).replace(microsecond=0)
+    return ReportResult(
+        period.id,
+        str(pdf_path),
+        str(pdf_path.parent / manifest_file_name()),
+        len(PdfReader(pdf_path).pages),
+        0.0,
+        True,
+        True,
+        at.isoformat(),
+        issued_on=at.date().isoformat(),
+        already_issued=True,
     )
 
 

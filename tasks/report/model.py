@@ -5,7 +5,7 @@ DataFrame or a connection.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -232,7 +232,6 @@ class ReportModel:
     values_tables: tuple = ()  # tasks.report.annexes.ValuesTable
     quality: Any = None  # tasks.report.annexes.QualityAnnex
     timeliness: tuple = ()  # TimelinessRow, the last four quarters
-    charts: dict[str, str] = field(default_factory=dict)  # name -> inline SVG
     target_progress: tuple = ()  # TargetProgress: the numbers of the targets chart
 
 

@@ -20,6 +20,7 @@ import mimetypes
 import os
 import re
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -152,8 +153,10 @@ def environment() -> Environment:
 
 
 def render_html(model: ReportModel) -> str:
-    """The report as an HTML string (every value autoescaped)."""
-    return environment().get_template(REPORT_TEMPLATE).render(m=model)
+    """The report as an HTML string (every value autoescaped; the charts inline SVG)."""
+    from tasks.report.charts import report_charts
+
+    return environment().get_template(REPORT_TEMPLATE).render(m=model, charts=report_charts(model))
 
 
 PDF_VARIANT = "pdf/a-3b"
@@ -190,22 +193,11 @@ def render_pdf(
     document = html.render()
     tmp = out_path.with_name(out_path.name + ".tmp")
     try:
-        document.write_pdf(
-            tmp,
-            pdf_variant=PDF_VARIANT,
-            pdf_identifier=pdf_identifier(text, attachments),
-            attachments=[
-                WeasyAttachment(
-                    string=a.data,
-                    name=a.name,
-                    description=a.description,
-                    created=a.stamp,
-                    modified=a.stamp,
-                    relationship=a.relationship,
-                )
-                for a in attachments
-            ],
-        )
+        with warnings.catch_warnings():
+            # WeasyPrint 70 opens its sRGB profile for the PDF/A output intent and leaves the file
+            # to the garbage collector (a ResourceWarning); nothing of ours is left open
+            warnings.simplefilter("ignore", ResourceWarning)
+            _write(document, tmp, text, attachments)
         os.replace(tmp, out_path)
     finally:
         if tmp.exists():
@@ -215,4 +207,23 @@ def render_pdf(
         seconds=round(time.perf_counter() - started, 3),
         served=tuple(fetcher.served),
         refused=tuple(fetcher.refused),
+    )
+
+
+def _write(document, target: Path, text: str, attachments: tuple[Attachment, ...]) -> None:
+    document.write_pdf(
+        target,
+        pdf_variant=PDF_VARIANT,
+        pdf_identifier=pdf_identifier(text, attachments),
+        attachments=[
+            WeasyAttachment(
+                string=a.data,
+                name=a.name,
+                description=a.description,
+                created=a.stamp,
+                modified=a.stamp,
+                relationship=a.relationship,
+            )
+            for a in attachments
+        ],
     )

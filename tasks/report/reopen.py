@@ -11,7 +11,7 @@ After a reopening (INTERFACE.md, `dxreport reopen`):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -47,14 +47,22 @@ class ReplacedReport:
     reopened_at: datetime
     reason: str
     issue_no: int  # the new report is the issue_no-th issue of the period (2 after one reopening)
+    doc_number: str = ""  # "Số: 125/BC-SKHCN" from the register ("" for a report issued before it)
+    issued_on: date | None = None  # the date the replaced report bears
 
     @property
     def sentence(self) -> str:
-        """What the new report says (Vietnamese; the report has no number yet: file and date)."""
+        """What the new report says (Vietnamese): the replaced report's number, date and file."""
+        day = self.issued_on or self.issued_at.astimezone(TZ).date()
+        number = self.doc_number.replace("Số:", "số").strip()
+        which = (
+            f"Báo cáo {number} ngày {format_date_vi(day)}"
+            if number
+            else (f"báo cáo ban hành ngày {format_date_vi(day)}")
+        )
         return (
-            f"Báo cáo này thay thế báo cáo {self.file_name} ban hành ngày "
-            f"{format_date_vi(self.issued_at.astimezone(TZ).date())} (kỳ báo cáo được mở lại ngày "
-            f"{format_date_vi(self.reopened_at.astimezone(TZ).date())}, lý do: {self.reason})."
+            f"Báo cáo này thay thế {which} (tệp {self.file_name}); kỳ báo cáo được mở lại ngày "
+            f"{format_date_vi(self.reopened_at.astimezone(TZ).date())}, lý do: {self.reason}."
         )
 
 
@@ -118,10 +126,14 @@ def replaced_report(con: duckdb.DuckDBPyConnection, period: Period) -> ReplacedR
         return None
     last = reopens[-1]
     path = last["report_path"] or f"bao-cao-{period.id}.pdf"
+    issued = {r["pdf_path"]: r for r in query(con, "report_register_of", period_id=period.id)}
+    row = issued.get(path)
     return ReplacedReport(
         file_name=Path(path).name,
         issued_at=last["locked_at"],
         reopened_at=last["reopened_at"],
         reason=last["reason"],
         issue_no=len(reopens) + 1,
+        doc_number=row["doc_number_text"] if row else "",
+        issued_on=row["issued_on"] if row else None,
     )

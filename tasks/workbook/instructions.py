@@ -33,7 +33,42 @@ _IMPORTANT = Font(bold=True, color="C00000")
 _LABEL_WIDTH, _TEXT_WIDTH = 22, 80
 
 
-def _lines(catalog: Catalog, period: Period, working_days: int, has_starting: bool):
+def merger_rule(catalog: Catalog, unit: Unit | None, period: Period) -> str:
+    """The rule at a reorganisation (the report's method note says the same): a unit formed by a
+    merger reports its whole first window, its predecessors' activity before the merger included;
+    the predecessors send nothing for that period. Named for `unit` when it applies to it."""
+    rule = (
+        "Đơn vị được thành lập do sắp xếp, sáp nhập trong kỳ báo cáo số liệu của cả kỳ (từ "
+        f"{format_date_vi(period.window_start)}), gồm cả số liệu của các đơn vị tiền thân từ đầu kỳ đến "
+        "trước ngày sáp nhập; đơn vị tiền thân không gửi báo cáo riêng cho kỳ đó."
+    )
+    if unit is None:
+        return rule
+    predecessors = [
+        p
+        for code in unit.successor_of
+        if (p := catalog.unit(code)) is not None
+        and p.valid_to is not None
+        and period.window_start <= p.valid_to <= period.window_end
+    ]
+    if predecessors and period.window_start < unit.valid_from <= period.window_end:
+        names = ", ".join(p.name for p in predecessors)
+        rule = (
+            f"Đơn vị thành lập ngày {format_date_vi(unit.valid_from)}: báo cáo số liệu của cả kỳ, từ "
+            f"{format_date_vi(period.window_start)} đến {format_date_vi(period.window_end)}, gồm cả "
+            f"số liệu từ {format_date_vi(period.window_start)} đến trước ngày thành lập của: {names}. "
+            + rule
+        )
+    return rule
+
+
+def _lines(
+    catalog: Catalog,
+    period: Period,
+    working_days: int,
+    has_starting: bool,
+    unit: Unit | None = None,
+):
     """(section, [(label, text, font of the text), ...]) in the order they are shown."""
     deadline = period.deadline(working_days)
     start, cutoff = format_date_vi(period.window_start), format_date_vi(period.window_end)
@@ -85,6 +120,7 @@ def _lines(catalog: Catalog, period: Period, working_days: int, has_starting: bo
                     None,
                 ),
                 ("Hạn gửi", format_date_vi(deadline), _IMPORTANT),
+                ("Đơn vị sắp xếp lại", merger_rule(catalog, unit, period), None),
             ],
         ),
         (
@@ -158,7 +194,7 @@ def fill_instructions(
         title_vi="HƯỚNG DẪN ĐIỀN BIỂU BÁO CÁO",
     )
     row = TABLE_ROW
-    for section, lines in _lines(catalog, period, working_days, has_starting):
+    for section, lines in _lines(catalog, period, working_days, has_starting, unit):
         write(ws, row, 1, section, font=_SECTION_FONT)
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
         row += 1

@@ -113,7 +113,9 @@ def test_numbers_sections_and_annexes(q2_pdf):
     assert "81,3%" in text  # T1 = 61/75
     assert "61/75" in text
     assert "Chưa có chỉ tiêu năm 2025" in text  # T6
-    assert "tăng 125,0%" in text
+    # like for like (issue 7): the quận's 100 against its own 200 of Q2/2024, not the city's raw
+    # 450 against 200 ("tăng 125,0%", which compared different sets of units)
+    assert "giảm 50,0%" in text and "tăng 125,0%" not in text
     for heading in (
         "II. ĐÁNH GIÁ",
         "III. KHÓ KHĂN, VƯỚNG MẮC",
