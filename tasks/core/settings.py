@@ -46,6 +46,12 @@ class Settings(BaseSettings):
         "usually given per report with `dxreport report --final --number N`",
     )
 
+    dask_address: str | None = Field(
+        default=None,
+        description="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786; "
+        "empty: a local cluster",
+    )
+
     def clock(self) -> datetime:
         """The current time, aware, in Asia/Ho_Chi_Minh (DXREPORT_NOW when set)."""
         if self.now is not None:

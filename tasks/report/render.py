@@ -106,9 +106,11 @@ class TemplateOnlyFetcher(URLFetcher):
         )
 
 
-# Tokens a line must not split: "Quý III/2025", dates "14/06/2025", "81,3%", "61/75", "Số:  /BC-X".
+# Tokens a line must not split: "Quý III/2025", dates "14/06/2025", "81,3%", "61/75", document
+# numbers "125/BC-SKHCN", report file names "bao-cao-2025Q3.pdf".
 _KEEP_TOGETHER = re.compile(
     r"Quý [IV]+/\d{4}|\d{1,2}/\d{1,2}/\d{4}|\d[\d.]*(?:,\d+)?%|\d[\d.,]*/\d[\d.,]*"
+    r"|\d+/BC-[A-Z]+|bao-cao-[0-9A-Za-z-]+\.pdf"
 )
 
 

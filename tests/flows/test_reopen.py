@@ -48,8 +48,15 @@ def test_reopen_then_the_after_lock_file_counts_and_the_report_replaces_the_issu
     settings = make_settings(now="2025-09-16T08:00:00+07:00")
     drop(settings, build_workbook(src / "v1.xlsx", values={"TIN_BAI": 13}))
     assert run(settings, catalog)["receipts"][0]["version"] == 1
-    # the final report is issued on 20/09/2025: the period is locked
-    issued = issue_report(make_settings(now="2025-09-20T10:00:00+07:00"), catalog, Q3, final=True)
+    # the final report is issued on 19/09/2025: the period is locked
+    issued = issue_report(
+        make_settings(now="2025-09-19T10:00:00+07:00"),
+        catalog,
+        Q3,
+        final=True,
+        number="125",
+        signer="Trần Văn Minh",
+    )
     first_pdf = Path(issued.pdf_path)
     assert first_pdf.name == "bao-cao-2025Q3.pdf" and issued.locked
     first_sha, first_manifest = _sha(first_pdf), (first_pdf.parent / "manifest.json").read_text()
@@ -97,18 +104,33 @@ def test_reopen_then_the_after_lock_file_counts_and_the_report_replaces_the_issu
     )
 
     # the next final report: a new file that names the one it replaces; the issued one untouched
-    second = issue_report(make_settings(now="2025-09-27T10:00:00+07:00"), catalog, Q3, final=True)
+    second = issue_report(
+        make_settings(now="2025-09-29T10:00:00+07:00"),
+        catalog,
+        Q3,
+        final=True,
+        number="131",
+        signer="Trần Văn Minh",
+    )
     second_pdf = Path(second.pdf_path)
     assert second_pdf.name == "bao-cao-2025Q3-lan-2.pdf" and second.locked
     assert _sha(first_pdf) == first_sha
     assert (first_pdf.parent / "manifest.json").read_text() == first_manifest
     text = _pdf_text(second_pdf)
-    assert "Báo cáo này thay thế báo cáo bao-cao-2025Q3.pdf ban hành ngày 20/09/2025" in text
+    assert (
+        "Báo cáo này thay thế Báo cáo số 125/BC-SKHCN ngày 19/09/2025 (tệp bao-cao-2025Q3.pdf)"
+        in text
+    )
     assert reason in text
     assert "thay thế" not in _pdf_text(first_pdf)
     manifest = json.loads((first_pdf.parent / "manifest-lan-2.json").read_text(encoding="utf-8"))
     assert manifest["replaces"]["pdf"] == "bao-cao-2025Q3.pdf" and manifest["final"] is True
-    assert {"unit": "P_HAI_CHAU", "version": 2, "sha256": taken["sha256"]} in manifest["inputs"]
+    assert {
+        "unit": "P_HAI_CHAU",
+        "version": 2,
+        "sha256": taken["sha256"],
+        "received_at": "2025-09-26T08:00:00+07:00",
+    } in manifest["inputs"]
     assert _rows(home, "SELECT report_path FROM period_locks") == [
         ("reports/2025Q3/bao-cao-2025Q3-lan-2.pdf",)
     ]
