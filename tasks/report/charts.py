@@ -293,36 +293,3 @@ def timeliness_chart(bars: Sequence[TimelinessBar]) -> str:
         fig.tight_layout(pad=0.4)
 
     return _render(draw, height, _salt("timeliness", bars))
-
-
-def report_charts(model) -> dict[str, str]:
-    """The figures of the quarterly report (a tasks.report.model.ReportModel) as inline SVG, by the
-    name the template asks for; their numbers are in the report's tables."""
-    trend = model.trend
-    labels = trend.short_labels
-    counts = [s for s in trend.indicators if not s.percent]
-    return {
-        "timeliness": timeliness_chart(
-            [TimelinessBar(t.label, t.on_time, t.late, t.missing) for t in model.timeliness]
-        ),
-        "targets": target_chart(
-            [
-                TargetBar(p.code, p.code, p.achieved, p.expected, p.value_text, p.target_text)
-                for p in model.target_progress
-            ]
-        ),
-        "trend_indicators": trend_chart(
-            labels,
-            [Series(s.code, s.values) for s in trend.indicators if s.percent],
-            y_label="%",
-            percent=True,
-        ),
-        "trend_counts": trend_chart(
-            labels,
-            [Series(f"{s.code}. {s.label}", s.values) for s in counts]
-            + [Series(s.label, s.values) for s in trend.monitoring],
-            y_label="",
-        ),
-        "by_type": bar_chart([(a.name, a.quantity) for a in model.activities], x_label="Số lượng"),
-        "by_channel": bar_chart([(c.name, c.quantity) for c in model.channels], x_label="Số lượng"),
-    }

@@ -156,7 +156,7 @@ def environment() -> Environment:
 
 def render_html(model: ReportModel) -> str:
     """The report as an HTML string (every value autoescaped; the charts inline SVG)."""
-    from tasks.report.charts import report_charts
+    from tasks.report.figures import report_charts
 
     return environment().get_template(REPORT_TEMPLATE).render(m=model, charts=report_charts(model))
 
