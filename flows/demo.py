@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
+from demo.replay import DEMO_SIGNER, demo_doc_number
 from flows.common import settings_for
 from flows.intake import intake
 from flows.make_templates import make_templates
@@ -28,14 +29,6 @@ if TYPE_CHECKING:
 
 DEMO_MARKER = ".dxreport-demo"
 DEMO_FIRST, DEMO_LAST = Period(2024, 1), Period(2025, 3)
-
-
-DEMO_SIGNER = "Trần Văn Minh"  # synthetic: the demo's signer of every final report
-
-
-def demo_doc_number(period, index: int) -> str:
-    """A plausible number from the clerk's register (synthetic, grows through each year)."""
-    return str(40 * period.quarter + 7 * index + 11)
 
 
 def prepare_home(home: Path) -> None:

@@ -3,6 +3,8 @@
     .venv/bin/python -m scripts.doc_images             # every image
     .venv/bin/python -m scripts.doc_images template    # only docs/template-page.png
     .venv/bin/python -m scripts.doc_images feedback    # only docs/feedback-sheet.png
+    .venv/bin/python -m scripts.doc_images report      # docs/report-page1.png, report-charts.png
+    .venv/bin/python -m scripts.doc_images unit        # docs/unit-page.png
 
 One function per image: it writes `docs/<name>.png` and returns its path. `pdf_page_png` turns one
 page of a PDF into a PNG (poppler's pdftoppm). Needs LibreOffice (installed by
@@ -15,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -116,7 +119,49 @@ def feedback_sheet(out_dir: Path = DOCS) -> Path:
         return pdf_page_png(pdf, 1, out_dir / "feedback-sheet.png")
 
 
-IMAGES: dict[str, Callable[[], Path]] = {"template": template_page, "feedback": feedback_sheet}
+def demo_report(work: Path) -> Path:
+    """The issued 2025Q3 report of the demo (2024Q3-2025Q3 replayed without Prefect)."""
+    from demo.replay import replay_demo
+    from tasks.core.periods import periods_between
+
+    home = work / "home"
+    reports = replay_demo(
+        load_catalog(), periods_between(Period(2024, 3), Period(2025, 3)), home, work / "src"
+    )
+    return Path(reports["2025Q3"].pdf_path)
+
+
+def report_pages(out_dir: Path = DOCS) -> list[Path]:
+    """docs/report-page1.png (the first page of the 2025Q3 report) and docs/report-charts.png
+    (its page with the targets chart)."""
+    with tempfile.TemporaryDirectory(prefix="doc-images-") as tmp:
+        pdf = demo_report(Path(tmp))
+        return [
+            pdf_page_png(pdf, 1, out_dir / "report-page1.png"),
+            pdf_page_png(pdf, find_page(pdf, "Hình 2."), out_dir / "report-charts.png"),
+        ]
+
+
+def unit_page(out_dir: Path = DOCS) -> Path:
+    """docs/unit-page.png: the one-page PDF of a unit (phường Hải Châu, 2025Q3) of the demo."""
+    from tasks.core.settings import Settings
+    from tasks.unit_pages.render import render_unit_pages
+
+    with tempfile.TemporaryDirectory(prefix="doc-images-") as tmp:
+        pdf = demo_report(Path(tmp))
+        settings = Settings(home=Path(tmp) / "home", now="2025-09-19T15:00:00+07:00")
+        catalog = load_catalog(settings.paths.catalog)
+        render_unit_pages(settings, catalog, Period(2025, 3), date(2025, 9, 19), workers=2)
+        page = pdf.parent / "don-vi" / "P_HAI_CHAU.pdf"
+        return pdf_page_png(page, 1, out_dir / "unit-page.png")
+
+
+IMAGES: dict[str, Callable[[], Path | list[Path]]] = {
+    "template": template_page,
+    "feedback": feedback_sheet,
+    "report": report_pages,
+    "unit": unit_page,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,8 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown image(s): {', '.join(unknown)}; known: {', '.join(IMAGES)}")
         return 2
     for name in names:
-        path = IMAGES[name]()
-        print(f"{path} ({path.stat().st_size // 1024} KB)")
+        made = IMAGES[name]()
+        for path in made if isinstance(made, list) else [made]:
+            print(f"{path} ({path.stat().st_size // 1024} KB)")
     return 0
 
 

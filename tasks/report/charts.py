@@ -135,16 +135,17 @@ def target_chart(bars: Sequence[TargetBar]) -> str:
             return
         ax = fig.add_subplot()
         ys = list(range(len(bars)))[::-1]
-        limit = 160.0  # a bar beyond 150% is drawn to the edge; its text gives the value
-        clip = 150.0
+        clip = 150.0  # a bar beyond 150% is drawn to 150%; its text gives the value
+        label_x = 155.0  # the values, in a column right of the bars (never over the markers)
+        limit = 230.0
         for y, b in zip(ys, bars, strict=True):
             if b.achieved_pct is None:
-                ax.text(2, y, "chưa có số liệu", va="center", fontsize=8, color=GREY)
+                ax.text(label_x, y, "chưa có số liệu", va="center", fontsize=8, color=GREY)
             else:
                 shown = min(b.achieved_pct, clip)
                 ax.barh(y, shown, height=0.55, color=BLUE, label="Kết quả" if y == ys[0] else None)
                 ax.text(
-                    shown + 1.5,
+                    label_x,
                     y,
                     f"{b.value_text} / {b.target_text} ({vn_number(b.achieved_pct)}%)",
                     va="center",
@@ -163,9 +164,11 @@ def target_chart(bars: Sequence[TargetBar]) -> str:
         ax.axvline(100, color=RED, linewidth=0.8, linestyle="--")
         ax.set_yticks(ys, [b.code for b in bars])
         ax.set_xlim(0, limit)
+        ax.set_xticks([0, 25, 50, 75, 100, 125, 150])
+        ax.spines["bottom"].set_bounds(0, clip)
         ax.set_xlabel("% chỉ tiêu năm")
         ax.xaxis.set_major_formatter(_formatter(lambda v: vn_number(v) + "%"))
-        ax.legend(loc="lower right", fontsize=7.5, ncols=2)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.35, 1.0), fontsize=7.5, ncols=2)
         fig.tight_layout(pad=0.4)
 
     return _render(draw, height, _salt("target", bars))

@@ -10,7 +10,6 @@ Slow (about a minute and a half): marked `slow`; CI runs it.
 from __future__ import annotations
 
 import hashlib
-import shutil
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
@@ -19,12 +18,10 @@ import duckdb
 import pytest
 from pypdf import PdfReader
 
-from demo.generator import generate_demo
+from demo.replay import DEMO_SIGNER, replay_demo
 from tasks.core.formatting import fmt_change, fmt_date, fmt_number, fmt_quantity
 from tasks.core.periods import Period, is_working_day, periods_between
 from tasks.core.settings import Settings
-from tasks.core.workspace import ensure_workspace
-from tasks.intake import steps
 from tasks.report.issue import issue_report
 
 pytestmark = pytest.mark.slow
@@ -35,31 +32,8 @@ CHECKED = ("2024Q4", "2025Q1", "2025Q3")
 
 @pytest.fixture(scope="module")
 def demo(catalog, tmp_path_factory):
-    plan = generate_demo(catalog, PERIODS, tmp_path_factory.mktemp("demo-reports"))
     home = tmp_path_factory.mktemp("home")
-    reports = {}
-
-    def replay(rounds) -> None:
-        for rnd in rounds:
-            settings = Settings(home=home, now=rnd.at.isoformat())
-            ensure_workspace(settings)
-            for path in rnd.files:
-                shutil.copyfile(path, settings.paths.inbox / path.name)
-            batch = steps.collect(settings, catalog)
-            subs = steps.validate_submissions(
-                settings, catalog, batch, steps.parse_batch(settings, batch)
-            )
-            steps.record_batch(settings, batch, subs)
-
-    for i, period in enumerate(PERIODS):
-        rounds = plan.rounds_for(period.id)
-        replay([r for r in rounds if not r.after_report])
-        settings = Settings(home=home, now=plan.report_at[period.id].isoformat())
-        reports[period.id] = issue_report(
-            settings, catalog, period, final=True, number=str(100 + i), signer="Trần Văn Minh"
-        )
-        replay([r for r in rounds if r.after_report])
-    return home, reports
+    return home, replay_demo(catalog, PERIODS, home, tmp_path_factory.mktemp("demo-reports"))
 
 
 def _text(path) -> str:
@@ -212,7 +186,7 @@ def test_issue_dates_are_working_days_and_the_final_report_is_numbered(demo):
         r = reports[period_id]
         assert is_working_day(date.fromisoformat(r.issued_on))
         text = _text(r.pdf_path)
-        assert r.doc_number in text and "Trần Văn Minh" in text and "DỰ THẢO" not in text
+        assert r.doc_number in text and DEMO_SIGNER in text and "DỰ THẢO" not in text
 
 
 def test_asking_again_returns_the_issued_report(demo, catalog):
