@@ -143,23 +143,18 @@ def values_annex(con, catalog: Catalog, period: Period) -> tuple[ValuesTable, ..
 
 def quality_annex(con, catalog: Catalog, period: Period, issued_on) -> QualityAnnex:
     key = unit_sort_key(catalog)
-    found = []
+    found: list[tuple[tuple, int, WarningRow]] = []
     for r in query(con, "report_quality_warnings", period_id=period.id):
         where = f"'{r['sheet']}'!{r['cell']}" if r["sheet"] and r["cell"] else r["sheet"] or MISSING
-        found.append(
-            (key(r["unit_code"]), len(found)),
+        row = WarningRow(
+            unit_name=display_name(catalog, r["unit_code"]),
+            version_text=str(r["version"]),
+            rule=r["rule"],
+            where=where,
+            message=r["message_vi"],
         )
-        found[-1] = (
-            found[-1][0],
-            WarningRow(
-                unit_name=display_name(catalog, r["unit_code"]),
-                version_text=str(r["version"]),
-                rule=r["rule"],
-                where=where,
-                message=r["message_vi"],
-            ),
-        )
-    warnings = [w for _, w in sorted(found, key=lambda item: item[0])]
+        found.append((key(r["unit_code"]), len(found), row))
+    warnings = [w for *_, w in sorted(found, key=lambda item: item[:2])]
     start = datetime.combine(period.window_start, time.min, TZ)
     end = datetime.combine(issued_on, time.max, TZ) + timedelta(seconds=1)
     unidentified = []

@@ -198,3 +198,24 @@ def test_asking_again_returns_the_issued_report(demo, catalog):
     )
     assert again.already_issued and again.pdf_path == issued.pdf_path
     assert hashlib.sha256(Path(issued.pdf_path).read_bytes()).hexdigest() == sha
+
+
+def test_the_quality_annex_lists_the_open_warnings_and_unidentified_files(demo):
+    home, reports = demo
+    text = _text(reports["2025Q3"].pdf_path)
+    annex = text[text.index("Biểu số 06. Chất lượng số liệu") :]
+    ((warnings, units),) = _sql(
+        home,
+        """
+        SELECT count(*), count(DISTINCT s.unit_code)
+        FROM submissions s
+        JOIN (SELECT unit_code, period_id, max(version) AS version FROM submissions
+              GROUP BY unit_code, period_id) c USING (unit_code, period_id, version)
+        JOIN arrival_messages m ON m.arrival_no = s.arrival_no
+        WHERE s.period_id = '2025Q3' AND m.severity = 'warning'
+        """,
+    )
+    assert warnings > 0
+    assert f"còn {warnings} cảnh báo của {units} đơn vị" in annex
+    for rule in ("LOG_QUANTITY_MISMATCH", "STOCK_DECREASED"):  # planted by the demo
+        assert rule in annex
