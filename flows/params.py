@@ -80,3 +80,11 @@ Signer = Annotated[
         "signer_name trong organisation.yaml.",
     ),
 ]
+UnitPagesWanted = Annotated[
+    bool,
+    form(
+        title="Lập phiếu kết quả từng đơn vị",
+        description="Bật: khi ban hành báo cáo chính thức, lập thêm phiếu kết quả một trang cho "
+        "từng đơn vị (reports/<kỳ>/don-vi/), song song trên Dask.",
+    ),
+]

@@ -15,7 +15,7 @@ from prefect.cache_policies import NONE
 
 from flows.common import resolve_period, settings_for
 from flows.logs import register_project_loggers
-from flows.params import DocNumber, Final, Home, Now, PeriodId, Signer
+from flows.params import DocNumber, Final, Home, Now, PeriodId, Signer, UnitPagesWanted
 from flows.shared import load_catalog
 from schemas.catalog_model import Catalog
 from tasks.core.periods import Period
@@ -62,6 +62,7 @@ def quarterly_report(
     now: Now = None,
     number: DocNumber = None,
     signer: Signer = None,
+    unit_pages: UnitPagesWanted = True,
 ) -> dict:
     """Render the quarterly PDF progress report of a period from what is loaded (a draft), or issue
     it as final (number and signer required); an issued period returns its issued report."""
@@ -91,7 +92,13 @@ def quarterly_report(
         f"file://{result.pdf_path}", link_text=f"Báo cáo {p.label_vi}", key="quarterly-report-pdf"
     )
     publish_status(period_status(settings, catalog, p))
-    return asdict(result)
+    out = asdict(result)
+    if unit_pages and result.final and not result.already_issued:
+        from flows.unit_pages import run_unit_pages
+
+        sheets = run_unit_pages(period=p.id, home=str(settings.paths.home), now=now)
+        out["unit_pages"] = sheets["dir"]
+    return out
 
 
 def publish_status(status: dict) -> None:

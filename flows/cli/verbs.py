@@ -226,4 +226,7 @@ def _report_text(result: dict) -> str:
         )
     else:
         state = "dự thảo / draft"
-    return f"{result['pdf_path']}\n({result['pages']} trang / pages, {state})"
+    text = f"{result['pdf_path']}\n({result['pages']} trang / pages, {state})"
+    if result.get("unit_pages"):
+        text += f"\nPhiếu kết quả từng đơn vị / unit sheets: {result['unit_pages']}"
+    return text

@@ -12,7 +12,12 @@ from demo.generator import generate_demo
 from demo.series import unit_values
 from demo.text import ACTIVITY_ELEMENT, NARRATIVE_COUNTED
 from demo.words import words
-from tasks.core.periods import Period, periods_between
+from tasks.core.periods import (
+    Period,
+    is_working_day,
+    periods_between,
+    working_day_on_or_before,
+)
 from tasks.core.settings import TZ
 from tasks.intake.submission import (
     CURRENT_TEMPLATE_VERSION,
@@ -37,9 +42,10 @@ def test_rounds_are_chronological_and_before_the_report(plan):
         assert first.at.tzinfo is not None and first.at.utcoffset() == timedelta(hours=7)
         assert first.at.date() == period.deadline(2) and first.at.time() == time(8, 0)
         assert first.at < second.at < plan.report_at[period.id]
-        assert plan.report_at[period.id].astimezone(TZ).date() == date(
-            period.year, period.quarter * 3, 20
-        )
+        # due by the 20th: that day, or the last working day before it (20/09/2025 is a Saturday)
+        due = plan.report_at[period.id].astimezone(TZ).date()
+        assert due == working_day_on_or_before(date(period.year, period.quarter * 3, 20))
+        assert is_working_day(due)
         assert plan.report_at[period.id].astimezone(TZ).time() == time(15, 0)
         assert period.timeliness(first.at, 2) == "on_time"
         assert period.timeliness(second.at, 2) == "late"
