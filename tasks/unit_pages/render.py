@@ -34,7 +34,7 @@ from tasks.unit_pages.build import build_unit_pages
 from tasks.unit_pages.model import UnitPage
 
 TEMPLATE = "unit_page.html.j2"
-MAX_BATCH = 50
+MAX_BATCH = 100
 MAX_LOCAL_WORKERS = 4
 
 T = TypeVar("T")
@@ -157,9 +157,11 @@ def render_unit_pages(
         for batch in work:
             written += render_unit_batch(batch, out_dir)
     else:
-        # spawn, not fork: a forked child inherits the parent's Pango/fontconfig and DuckDB state
-        # (and its threads) and can die in the middle of a layout
-        context = multiprocessing.get_context("spawn")
+        # not fork: a forked child would inherit the parent's Pango/fontconfig and DuckDB state (and
+        # its threads) and can die in the middle of a layout. A fork server that has imported the
+        # renderer (WeasyPrint, Jinja) once starts each worker faster than a fresh interpreter.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["tasks.unit_pages.render"])
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             for paths in pool.map(render_unit_batch, work, [out_dir] * len(work)):
                 written += paths

@@ -192,7 +192,8 @@ def test_render_is_deterministic(pages, tmp_path):
 def test_batches():
     assert batches([], 2) == []
     assert [len(b) for b in batches(list(range(10)), 2)] == [3, 3, 3, 1]
-    assert [len(b) for b in batches(list(range(1000)), 4)] == [50] * 20
+    assert [len(b) for b in batches(list(range(1000)), 4)] == [100] * 10
+    assert [len(b) for b in batches(list(range(1000)), 2)] == [100] * 10
     assert [len(b) for b in batches(list(range(3)), 4)] == [1, 1, 1]
 
 
