@@ -50,3 +50,25 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def demo_home(prefect_harness, tmp_path_factory):
+    """The workspace of one `dxreport demo` run, shared by every test that reads the demo."""
+    home = tmp_path_factory.mktemp("demo") / "home"
+    return home
+
+
+@pytest.fixture(scope="session")
+def demo_result(demo_home):
+    import io
+    import json
+    from contextlib import redirect_stdout
+
+    from flows.cli import main
+
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(["demo", "--home", str(demo_home), "--json"])
+    assert code == 0, out.getvalue()
+    return json.loads(out.getvalue())

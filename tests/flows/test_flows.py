@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import duckdb
-import pytest
 from pypdf import PdfReader
 
 from flows.cli import main
@@ -20,24 +19,6 @@ DEMO_PERIODS = ["2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1", "2025Q2", "202
 def vi_number(value: float, decimals: int = 0) -> str:
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
-@pytest.fixture(scope="session")
-def demo_home(prefect_harness, tmp_path_factory):
-    home = tmp_path_factory.mktemp("demo") / "home"
-    return home
-
-
-@pytest.fixture(scope="session")
-def demo_result(demo_home):
-    import io
-    from contextlib import redirect_stdout
-
-    out = io.StringIO()
-    with redirect_stdout(out):
-        code = main(["demo", "--home", str(demo_home), "--json"])
-    assert code == 0, out.getvalue()
-    return json.loads(out.getvalue())
 
 
 def db(home: Path):
