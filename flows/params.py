@@ -88,3 +88,11 @@ UnitPagesWanted = Annotated[
         "từng đơn vị (reports/<kỳ>/don-vi/), song song trên Dask.",
     ),
 ]
+Workers = Annotated[
+    int | None,
+    form(
+        title="Số tiến trình Dask",
+        description="Để trống: số lõi CPU (tối đa 4) của cụm Dask cục bộ; bỏ qua khi đặt "
+        "DXREPORT_DASK_ADDRESS.",
+    ),
+]

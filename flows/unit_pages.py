@@ -17,10 +17,10 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NONE
 from prefect_dask import DaskTaskRunner
 
-from flows.common import settings_for
+from flows.common import resolve_period, settings_for
 from flows.logs import register_project_loggers
+from flows.params import Home, Now, PeriodId, Workers
 from flows.shared import load_catalog
-from tasks.core.periods import Period
 from tasks.core.settings import Settings
 from tasks.core.workspace import workspace_lock
 from tasks.unit_pages.build import build_unit_pages
@@ -53,14 +53,14 @@ def render_batch(pages: list[UnitPage], out_dir: str) -> list[str]:
 # the TaskRunner[PrefectFuture] that Flow expects; it is the documented way to use it)
 @flow(name="unit-pages", task_runner=DaskTaskRunner(), log_prints=True)  # type: ignore[arg-type]
 def unit_pages(
-    period: str, home: str | None = None, now: str | None = None, workers: int | None = None
+    period: PeriodId = None, home: Home = None, now: Now = None, workers: Workers = None
 ) -> dict:
     """Write reports/<P>/don-vi/<UNIT_CODE>.pdf for every unit expected for the period and every
     unit that sent something for it; the sheets are dated with the clock (`now`)."""
     register_project_loggers()
     started = time.perf_counter()
     settings = settings_for(home, now)
-    p = Period.parse(period)
+    p = resolve_period(period, settings)
     catalog = load_catalog(settings)
     with workspace_lock(settings):  # no intake writes the warehouse while we read it
         pages = build_unit_pages(settings.paths.warehouse, catalog, p, settings.clock().date())
@@ -81,7 +81,10 @@ def unit_pages(
 
 
 def run_unit_pages(
-    period: str, home: str | None = None, now: str | None = None, workers: int | None = None
+    period: str | None = None,
+    home: str | None = None,
+    now: str | None = None,
+    workers: int | None = None,
 ) -> dict:
     """Run the flow on the task runner the settings ask for (DXREPORT_DASK_ADDRESS or local)."""
     settings = settings_for(home, now)
