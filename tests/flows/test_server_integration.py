@@ -121,9 +121,14 @@ def test_deploy_from_prefect_yaml_and_run_intake(server, tmp_path):
         "now=2025-09-16T08:00:00+07:00",
     )
     assert "intake" in run.stdout
-    worker = _prefect(
-        env, "worker", "start", "--pool", "dxreport", "--run-once", timeout=300, check=False
-    )
+    # a worker started with --run-once polls once; the run may not be in the pool's queue at that
+    # instant (a long-running worker would poll again): poll up to three times
+    for _ in range(3):
+        worker = _prefect(
+            env, "worker", "start", "--pool", "dxreport", "--run-once", timeout=300, check=False
+        )
+        if list((home / "receipts").glob("*.json")):
+            break
     receipts = sorted((home / "receipts").glob("*.json"))
     assert receipts, worker.stdout + worker.stderr
     receipt = json.loads(receipts[0].read_text(encoding="utf-8"))
