@@ -328,7 +328,7 @@ def trend_chart(
     title_h = (2 if any("\n" in t for t in titles) else 1) * SMALL * 1.2 + 8
     xtick_h = SMALL * 1.2 + 9
     height_pt = 4 + rows * (title_h + PANEL_H + xtick_h) + 2
-    fits = max(2, int(axes_w // (_text_width(max(x_labels, key=len), SMALL) + 6)))
+    fits = max(2, int(axes_w // (_text_width(max(x_labels, key=len), SMALL) + 3)))
     step = math.ceil(len(x_labels) / fits)
     xs = list(range(len(x_labels)))
     shown = xs[::-1][::step][::-1]  # count back from the latest quarter

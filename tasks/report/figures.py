@@ -42,6 +42,10 @@ def report_charts(model) -> dict[str, str]:
             + [Series(s.label, s.values) for s in trend.monitoring],
             y_label="",
         ),
-        "by_type": bar_chart([(a.name, a.quantity) for a in model.activities], x_label="Số lượng"),
-        "by_channel": bar_chart([(c.name, c.quantity) for c in model.channels], x_label="Số lượng"),
+        "by_type": bar_chart(
+            [(a.name, a.quantity) for a in model.activities], x_label="Số lượng", key="by_type"
+        ),
+        "by_channel": bar_chart(
+            [(c.name, c.quantity) for c in model.channels], x_label="Số lượng", key="by_channel"
+        ),
     }

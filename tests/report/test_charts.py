@@ -8,8 +8,10 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 from weasyprint import HTML
 
@@ -21,6 +23,7 @@ from tasks.report.charts import (
     target_chart,
     timeliness_chart,
     trend_chart,
+    vn_formatter,
     vn_number,
     vn_percent,
 )
@@ -61,10 +64,23 @@ def test_vietnamese_number_formats():
     assert vn_percent(0.8125) == "81,3%"
 
 
+def test_axis_formatters_are_vietnamese():
+    assert vn_formatter()(1234.5, 0) == "1.234,5"
+    assert vn_formatter()(2.0, 0) == "2"  # no ",0" on whole ticks
+    assert vn_formatter()(0.25, 0) == "0,25"  # small steps keep their decimals
+    assert vn_formatter(percent=True, decimals=1)(0.8125, 0) == "81,3%"
+    assert vn_formatter(percent=True)(0.025, 0) == "2,5%"
+
+
 def test_charts_are_valid_self_contained_svg():
     for svg in _all():
         root = ET.fromstring(svg)
         assert root.tag.endswith("svg") and root.get("width") and root.get("height")
+        width, height = root.get("width", ""), root.get("height", "")
+        assert width.endswith("pt") and height.endswith("pt")
+        assert float(width[:-2]) <= 160.1 / 25.4 * 72  # 6.3 in: the A4 text block, 160 mm
+        assert svg.startswith("<svg") and "<?xml" not in svg and "DOCTYPE" not in svg
+        assert "<text" not in svg  # text drawn as paths: no font needed in the PDF
         assert "<script" not in svg and "<image" not in svg
         assert str(safe_svg(svg)) == svg  # the template's filter accepts it
 
@@ -76,7 +92,27 @@ def test_empty_inputs_still_draw():
         bar_chart([], x_label="x"),
         timeliness_chart([]),
     ):
-        ET.fromstring(svg)
+        root = ET.fromstring(svg)
+        assert float(root.get("height", "0pt")[:-2]) <= 100  # a small placeholder
+        assert len(root.findall(".//{http://www.w3.org/2000/svg}use")) > 5  # "Chưa có số liệu"
+
+
+def test_trend_values_must_match_the_labels():
+    with pytest.raises(ValueError):
+        trend_chart(["Q1/25", "Q2/25"], [Series("T1", (1.0,))], y_label="")
+
+
+def test_identical_charts_are_told_apart_by_key():
+    a = bar_chart([], x_label="Số lượng", key="by_type")
+    b = bar_chart([], x_label="Số lượng", key="by_channel")
+    ids = re.findall(r'id="([^"]+)"', a + b)
+    assert len(ids) == len(set(ids))
+
+
+def test_threads_give_the_same_bytes():
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(lambda _: _all(), range(3)))
+    assert all(p == parallel[0] for p in parallel) and parallel[0] == _all()
 
 
 def test_the_same_input_gives_the_same_bytes_here_and_in_another_process():
@@ -110,9 +146,19 @@ def test_weasyprint_draws_them_in_a_pdf(tmp_path):
     assert len(PdfReader(out).pages) >= 1
 
 
-def test_the_template_refuses_an_svg_that_is_not_plain():
-    import pytest
+def test_two_charts_fit_one_page(tmp_path):
+    two = [target_chart(BARS), timeliness_chart([TimelinessBar("Quý III/2025", 26, 3, 2)])]
+    html = (
+        "<html><head><style>@page { size: A4; margin: 25mm }</style></head><body>"
+        + "".join(f"<figure>{svg}<figcaption>Hình</figcaption></figure>" for svg in two)
+        + "</body></html>"
+    )
+    out = tmp_path / "two.pdf"
+    HTML(string=html).write_pdf(out)
+    assert len(PdfReader(out).pages) == 1
 
+
+def test_the_template_refuses_an_svg_that_is_not_plain():
     for bad in (
         "<svg><script>alert(1)</script></svg>",
         '<svg><image href="file:///etc/passwd"/></svg>',
