@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from schemas.catalog_model import Catalog
-from tasks.core.formatting import MISSING, fmt_date, fmt_number, fmt_quantity
+from schemas.catalog_model import Catalog, DataElement
+from tasks.core.formatting import MISSING, fmt_date, fmt_quantity
 from tasks.core.periods import Period
 from tasks.core.settings import TZ
 from tasks.core.warehouse import query
@@ -73,15 +73,18 @@ class QualityAnnex:
     summary: str
 
 
-def _fmt(catalog: Catalog, element: str, value: float | None) -> str:
-    el = catalog.element_by_code[element]
+def fmt_element_value(element: DataElement, value: float | None) -> str:
+    """A reported value as a reader sees it: "Có"/"Không" for yes/no, money with one decimal,
+    counts whole, "—" when not reported (the annex and the unit sheets alike)."""
     if value is None:
         return MISSING
-    if el.kind == "yes_no":
+    if element.kind == "yes_no":
         return "Có" if value == 1 else "Không"
-    if el.kind == "money":
-        return fmt_number(value, 1)
-    return fmt_quantity(value, True)
+    return fmt_quantity(value, element.whole_number)
+
+
+def _fmt(catalog: Catalog, element: str, value: float | None) -> str:
+    return fmt_element_value(catalog.element_by_code[element], value)
 
 
 def indicator_elements(catalog: Catalog) -> list[str]:

@@ -26,6 +26,7 @@ from tasks.core.formatting import (
 )
 from tasks.core.periods import TZ, Period
 from tasks.core.warehouse import connect, execute
+from tasks.report.annexes import fmt_element_value
 from tasks.report.naming import clean_text, display_name, unit_sort_key
 from tasks.unit_pages.model import ArrivalRow, FigureRow, MessageRow, TrendRow, UnitPage
 
@@ -50,14 +51,6 @@ NOT_SUBMITTED = "Đơn vị chưa gửi báo cáo kỳ này"
 def _rows(con, name: str, **params: Any) -> list[tuple]:
     """A query's rows as tuples (cheaper than dicts at 1,000 units x 4 quarters x elements)."""
     return execute(con, name, **params).fetchall()
-
-
-def _fmt_value(element: DataElement, value: float | None) -> str:
-    if value is None:
-        return MISSING
-    if element.kind == "yes_no":
-        return "Có" if value >= 0.5 else "Không"
-    return fmt_quantity(value, element.whole_number)
 
 
 def _fmt_median(element: DataElement, value: float | None) -> str:
@@ -205,7 +198,7 @@ def build_unit_pages(
                     type_median=median,
                     city_total=total,
                     share=share,
-                    value_text=_fmt_value(e, value),
+                    value_text=fmt_element_value(e, value),
                     median_text=_fmt_median(e, median),
                     total_text=MISSING if total is None else fmt_quantity(total, e.whole_number),
                     share_text=fmt_percent(share),
@@ -220,7 +213,7 @@ def build_unit_pages(
                     name=e.name,
                     uom=e.uom,
                     values=series,
-                    texts=tuple(_fmt_value(e, v) for v in series),
+                    texts=tuple(fmt_element_value(e, v) for v in series),
                 )
             )
         preds = sorted(trend_preds.get(unit.code, ()), key=key)
