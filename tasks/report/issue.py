@@ -14,26 +14,24 @@ Rules (issue 7):
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
-from functools import cache
 from pathlib import Path
 
 from schemas.catalog_model import Catalog
 from tasks.core import progress
-from tasks.core.errors import DxError, UsageError
+from tasks.core.errors import DxError
 from tasks.core.files import write_atomic, write_atomic_bytes
 from tasks.core.periods import Period, format_date_vi, issue_date
 from tasks.core.settings import TZ, Settings
 from tasks.core.warehouse import connect, execute, locked_periods, query, snapshot_catalog
+from tasks.report.inputs import catalog_digest, code_version, template_digest, values_csv
 from tasks.report.reopen import ReplacedReport, replaced_report
+from tasks.report.signature import Signature, resolve_signature
 
 STAGE = "report"
-ROOT = Path(__file__).resolve().parents[2]
 LOCKED_BY = "dxreport report --final"
 
 
@@ -54,10 +52,6 @@ class ReportResult:
     already_issued: bool = False  # the period was issued before: this is the issued file, unchanged
     data_sha256: str = ""
     replaces: str = ""  # the issued report this one replaces (after a reopening)
-
-
-class IssueRefusedError(UsageError):
-    """A final report cannot be issued as asked (missing number or signer)."""
 
 
 class IssuedReportChangedError(DxError):
@@ -82,124 +76,6 @@ def manifest_file_name(issue_no: int = 1, *, final: bool = True) -> str:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _digest_files(paths: list[Path], root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def catalog_digest(folder: Path) -> str:
-    return _digest_files(list(Path(folder).glob("*.yaml")), Path(folder))
-
-
-@cache
-def template_digest() -> str:
-    """sha256 of the report templates (HTML, CSS) as shipped."""
-    folder = ROOT / "report_templates"
-    return _digest_files([p for p in folder.iterdir() if p.is_file()], folder)
-
-
-@cache
-def code_version() -> str:
-    """The package version and a digest of the code that computes the report's figures."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        package = version("dxreport")
-    except PackageNotFoundError:
-        package = "0"
-    files = [*ROOT.joinpath("tasks").rglob("*.py"), *ROOT.joinpath("schemas").rglob("*.sql")]
-    return f"dxreport {package} ({_digest_files(files, ROOT)[:16]})"
-
-
-@dataclass(frozen=True)
-class Signature:
-    number: str  # "125"
-    signer: str
-
-
-def resolve_signature(
-    settings: Settings, catalog: Catalog, on: date, number: str | None, signer: str | None
-) -> Signature:
-    """The number and signer of a final report: parameters, else settings, else (signer only) the
-    issuer's signer_name in the catalogue. Refuses, with a clear message, when either is missing."""
-    number = " ".join(str(number or settings.report_number or "").split())
-    signer = " ".join(
-        (signer or settings.report_signer or catalog.issuer_on(on).signer_name or "").split()
-    )
-    missing_vi, missing_en = [], []
-    if not number:
-        missing_vi.append("số văn bản (--number, hoặc DXREPORT_REPORT_NUMBER)")
-        missing_en.append("the document number (--number, or DXREPORT_REPORT_NUMBER)")
-    elif not number.isdigit() or len(number) > 6:
-        raise IssueRefusedError(
-            f"Số văn bản '{number}' không hợp lệ: chỉ gồm chữ số (vd 125).",
-            f"Document number '{number}' is not valid: digits only (e.g. 125).",
-            "Ghi số văn bản do văn thư cấp, không kèm ký hiệu (ký hiệu BC-... tự thêm).",
-            "Give the number the clerk assigned, without the suffix (BC-... is added).",
-        )
-    if not signer:
-        missing_vi.append(
-            "người ký (--signer, DXREPORT_REPORT_SIGNER, hoặc signer_name trong organisation.yaml)"
-        )
-        missing_en.append(
-            "the signer (--signer, DXREPORT_REPORT_SIGNER, or signer_name in organisation.yaml)"
-        )
-    if missing_vi:
-        raise IssueRefusedError(
-            "Không ban hành được báo cáo chính thức: thiếu " + "; ".join(missing_vi) + ".",
-            "Cannot issue the final report: missing " + "; ".join(missing_en) + ".",
-            "Ví dụ: dxreport report --period 2025Q3 --final --number 125 --signer 'Nguyễn Văn A'. "
-            "Không có --final, báo cáo được lập dưới dạng dự thảo.",
-            "For example: dxreport report --period 2025Q3 --final --number 125 --signer 'Nguyen Van A'. "
-            "Without --final the report is rendered as a draft.",
-        )
-    return Signature(number, signer)
-
-
-def values_csv(con, catalog: Catalog, period: Period) -> bytes:
-    """The period's values as loaded (grain: unit x element, newest accepted version), UTF-8 CSV
-    with a header; the report's annexes and figures are computed from exactly these rows."""
-    rows = query(con, "report_values_export", period_id=period.id)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        [
-            "period",
-            "unit_code",
-            "unit_name",
-            "unit_type",
-            "version",
-            "received_at",
-            "sha256",
-            "element_code",
-            "element_name",
-            "value",
-        ]
-    )
-    for r in rows:
-        unit = catalog.unit(r["unit_code"])
-        element = catalog.element_by_code.get(r["element_code"])
-        value = r["value"]
-        writer.writerow(
-            [
-                period.id,
-                r["unit_code"],
-                unit.name if unit else "",
-                unit.type if unit else "",
-                r["version"],
-                r["received_at"].astimezone(TZ).replace(microsecond=0).isoformat(),
-                r["sha256"],
-                r["element_code"],
-                element.name if element else "",
-                "" if value is None else repr(float(value)),
-            ]
-        )
-    return out.getvalue().encode("utf-8")
 
 
 def render_report(

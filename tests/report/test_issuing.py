@@ -16,7 +16,8 @@ from pypdf import PdfReader
 
 from flows.cli import main
 from tasks.core.periods import Period
-from tasks.report.issue import IssueRefusedError, issue_report, render_report
+from tasks.report.issue import issue_report, render_report
+from tasks.report.signature import IssueRefusedError
 from tests.builders import build_workbook
 from tests.intake.test_intake import drop, run
 
