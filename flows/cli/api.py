@@ -2,7 +2,9 @@
 
 1. `PREFECT_API_URL` in the environment: that server; it must answer `/health` within a few seconds,
    else one sentence says how to start it (`dxreport server`) or to run without it.
-2. A running `dxreport server` of the workspace (its state file, flows/server.py): that server.
+2. A running `dxreport server` of the workspace (its state file, flows/server.py): that server,
+   with the credentials of `PREFECT_API_AUTH_STRING` (or `PREFECT_SERVER_API_AUTH_STRING`) when it
+   asks for basic auth.
 3. Otherwise a temporary API of our own (what Prefect's ephemeral mode starts: a uvicorn subprocess
    of `prefect.server.api.server:create_app`), started at once so that it boots while this process
    imports the flows, and without importing Prefect's server code here. It gets a generous start-up
@@ -28,7 +30,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from flows.server import api_healthy, live_server, port_in_use, sigterm_as_interrupt
+from flows.server import (
+    api_authorized,
+    api_healthy,
+    auth_refused,
+    client_auth_string,
+    live_server,
+    port_in_use,
+    sigterm_as_interrupt,
+)
 from tasks.core.errors import DxError
 
 STARTUP_TIMEOUT_VAR = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
@@ -206,8 +216,14 @@ class ApiChoice:
         now (it starts while the flows are imported)."""
         if self.mode == "workspace" and self.api_url:
             os.environ["PREFECT_API_URL"] = self.api_url
+            credentials = client_auth_string()
+            if credentials:  # Prefect's client sends PREFECT_API_AUTH_STRING
+                os.environ["PREFECT_API_AUTH_STRING"] = credentials
         elif self.mode == "temporary" and self.server is None:
             os.environ.setdefault(STARTUP_TIMEOUT_VAR, STARTUP_TIMEOUT_DEFAULT)
+            credentials = client_auth_string()  # the temporary API asks for basic auth too
+            if os.environ.get("PREFECT_SERVER_API_AUTH_STRING") and credentials:
+                os.environ["PREFECT_API_AUTH_STRING"] = credentials
             self.server = TemporaryApi(self.home, self.verbose)
             self.server.start()
             sigterm_as_interrupt(keep_existing=True)  # exit handlers stop the temporary API
@@ -246,6 +262,10 @@ def choose_api(home: Path, prefect_loaded: bool | None = None) -> ApiChoice:
         return ApiChoice("embedded", home)
     running = live_server(home, timeout=HEALTH_TIMEOUT)
     if running is not None:
+        if running.auth:  # basic auth: the same credentials as the server, checked now
+            credentials = client_auth_string()
+            if not credentials or not api_authorized(running.api_url, credentials):
+                raise auth_refused(running.api_url, home, bool(credentials))
         return ApiChoice("workspace", home, running.api_url)
     return ApiChoice("temporary", home)
 

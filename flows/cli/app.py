@@ -300,10 +300,30 @@ def add_units(
 )
 def server(
     port: Annotated[
-        int, typer.Option("--port", min=1, max=65535, help="Cổng / port", metavar="N")
-    ] = 4200,
+        int | None,
+        typer.Option(
+            "--port",
+            min=1,
+            max=65535,
+            help="Cổng của API và giao diện; mặc định $PREFECT_SERVER_API_PORT hoặc 4200 "
+            "/ port of the API and UI (default: $PREFECT_SERVER_API_PORT or 4200)",
+            metavar="N",
+            show_default=False,
+        ),
+    ] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host",
+            help="Địa chỉ lắng nghe; 0.0.0.0 cho máy khác truy cập; mặc định "
+            "$PREFECT_SERVER_API_HOST hoặc 127.0.0.1 / address to listen on, 0.0.0.0 for other "
+            "machines (default: $PREFECT_SERVER_API_HOST or 127.0.0.1)",
+            metavar="ADDR",
+            show_default=False,
+        ),
+    ] = None,
 ) -> dict:
-    return {"port": port}
+    return {"port": port, "host": host}
 
 
 def parse(argv: list[str]) -> Invocation | int:

@@ -92,7 +92,7 @@ def run(inv: Invocation) -> tuple[object, str]:
     if inv.verb == "server":
         from flows.server import run_server
 
-        run_server(home=str(settings.paths.home), port=params["port"])
+        run_server(home=str(settings.paths.home), port=params["port"], host=params.get("host"))
         return {}, ""
     raise AssertionError(inv.verb)
 

@@ -46,10 +46,38 @@ class Settings(BaseSettings):
         "usually given per report with `dxreport report --final --number N`",
     )
 
+    report_number_start: int = Field(
+        default=1,
+        ge=1,
+        description="the first document number of a year when the register (issued_reports) has "
+        "none yet; later reports take the next number",
+    )
+    signoff_timeout_seconds: int = Field(
+        default=7 * 24 * 3600,
+        ge=1,
+        description="how long a final report waits for the reviewer's decision in the Prefect UI "
+        "before the run ends with the draft only",
+    )
+
     dask_address: str | None = Field(
         default=None,
         description="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786; "
         "empty: a local cluster",
+    )
+
+    files_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="port of the file server `dxreport server` starts for reports/, feedback/ and "
+        "outbox/ (http links in the Prefect UI); default: the Prefect API's port + 1 (4201); "
+        "0: no file server (file:// links)",
+    )
+    public_host: str | None = Field(
+        default=None,
+        description="host name that other machines use in the links `dxreport server` gives "
+        "(UI, files); default: the address it listens on, or this machine's name when it listens "
+        "on every address (0.0.0.0)",
     )
 
     def clock(self) -> datetime:
