@@ -6,15 +6,20 @@ from typing import Annotated, Any
 
 from pydantic import Field, JsonValue
 
+PERIOD_PATTERN = r"^\d{4}Q[1-4]$"
 
-def form(title: str, description: str | None = None) -> Any:
-    """A parameter's title and description for the form: pydantic's Field, with both also in
-    `json_schema_extra`, the only part of an annotated Field that reaches Prefect's schema (Prefect
-    3.9 gives every parameter its own Field titled with the parameter's name)."""
+
+def form(title: str, description: str | None = None, pattern: str | None = None) -> Any:
+    """A parameter's title, description and (for text) pattern for the form: pydantic's Field, with
+    all three also in `json_schema_extra`, the only part of an annotated Field that reaches Prefect's
+    schema (Prefect 3.9 gives every parameter its own Field titled with the parameter's name). With
+    `enforce_parameter_schema` the server refuses a run whose text does not match the pattern."""
     extra: dict[str, JsonValue] = {"title": title}
     if description:
         extra["description"] = description
-    return Field(title=title, description=description, json_schema_extra=extra)
+    if pattern:
+        extra["pattern"] = pattern
+    return Field(title=title, description=description, pattern=pattern, json_schema_extra=extra)
 
 
 Home = Annotated[
@@ -33,13 +38,18 @@ Now = Annotated[
 ]
 PeriodId = Annotated[
     str | None,
-    form(title="Kỳ báo cáo (vd 2025Q3)", description="Để trống: quý vừa chốt số liệu gần nhất."),
+    form(
+        title="Kỳ báo cáo (vd 2025Q3)",
+        description="Dạng NămQQuý, vd 2025Q3. Để trống: quý vừa chốt số liệu gần nhất.",
+        pattern=PERIOD_PATTERN,
+    ),
 ]
 Final = Annotated[
     bool,
     form(
         title="Ban hành chính thức (khóa kỳ)",
-        description="Bật: báo cáo chính thức, kỳ bị khóa, không nhận thêm số liệu.",
+        description="Bật: lập dự thảo rồi chờ người duyệt trả lời trên giao diện (Duyệt/Không "
+        "duyệt); khi được duyệt, ban hành báo cáo chính thức, cấp số và khóa kỳ.",
     ),
 ]
 UnitCodes = Annotated[
@@ -50,7 +60,8 @@ ReopenPeriodId = Annotated[
     str | None,
     form(
         title="Kỳ báo cáo cần mở lại (vd 2025Q3)",
-        description="Kỳ đã ban hành báo cáo chính thức (đã khóa). Bắt buộc.",
+        description="Kỳ đã ban hành báo cáo chính thức (đã khóa), dạng 2025Q3. Bắt buộc.",
+        pattern=PERIOD_PATTERN,
     ),
 ]
 ReopenReason = Annotated[
@@ -68,8 +79,8 @@ DocNumber = Annotated[
     str | None,
     form(
         title="Số văn bản (báo cáo chính thức)",
-        description="Số do văn thư cấp, vd 125 (ký hiệu BC-... tự thêm). Bắt buộc khi ban hành "
-        "chính thức, trừ khi đặt DXREPORT_REPORT_NUMBER.",
+        description="Để trống: số kế tiếp trong sổ đăng ký báo cáo đã ban hành của năm. Ghi số "
+        "khi văn thư cấp số khác, vd 125 (ký hiệu BC-... tự thêm).",
     ),
 ]
 Signer = Annotated[
@@ -94,5 +105,32 @@ Workers = Annotated[
         title="Số tiến trình Dask",
         description="Để trống: số lõi CPU (tối đa 4) của cụm Dask cục bộ; bỏ qua khi đặt "
         "DXREPORT_DASK_ADDRESS.",
+    ),
+]
+# --- backfill ---------------------------------------------------------------------------------
+BackfillFrom = Annotated[
+    str,
+    form(
+        title="Từ kỳ (vd 2024Q3)",
+        description="Kỳ đầu của khoảng chạy lại (dạng 2024Q3), tính cả kỳ này. Bắt buộc.",
+        pattern=PERIOD_PATTERN,
+    ),
+]
+BackfillTo = Annotated[
+    str,
+    form(
+        title="Đến kỳ (vd 2025Q2)",
+        description="Kỳ cuối của khoảng chạy lại (dạng 2025Q2), tính cả kỳ này; không trước kỳ "
+        "đầu. Bắt buộc.",
+        pattern=PERIOD_PATTERN,
+    ),
+]
+DryRun = Annotated[
+    bool,
+    form(
+        title="Chạy thử (không ghi gì)",
+        description="Bật (mặc định): chỉ liệt kê việc sẽ làm cho từng kỳ. Tắt: chạy tiếp nhận một "
+        "lần rồi lập dự thảo báo cáo từng kỳ theo thứ tự; kỳ đã ban hành (đã khóa) được giữ "
+        "nguyên.",
     ),
 ]

@@ -282,6 +282,41 @@ def reopen(
 
 
 @verb(
+    "backfill",
+    "Chạy lại một khoảng kỳ: tiếp nhận một lần, rồi lập dự thảo báo cáo từng kỳ theo thứ tự, theo "
+    "đúng ngày của kỳ; kỳ đã ban hành được giữ nguyên; mặc định chỉ chạy thử "
+    "/ backfill a range of periods: intake once, then each period's draft on its own date; issued "
+    "periods untouched; a dry run unless --run",
+)
+def backfill(
+    from_period: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            metavar="P",
+            help=f"Kỳ đầu / first period, {PERIOD_EXAMPLE}",
+            show_default=False,
+        ),
+    ],
+    to_period: Annotated[
+        str,
+        typer.Option(
+            "--to", metavar="P", help=f"Kỳ cuối / last period, {PERIOD_EXAMPLE}", show_default=False
+        ),
+    ],
+    run: Annotated[
+        bool,
+        typer.Option(
+            "--run",
+            help="Chạy thật (mặc định chỉ liệt kê việc sẽ làm, không ghi gì) "
+            "/ really run it (default: a dry run that writes nothing)",
+        ),
+    ] = False,
+) -> dict:
+    return {"from_period": from_period, "to_period": to_period, "dry_run": not run}
+
+
+@verb(
     "add-units",
     "Thêm hoặc sửa đơn vị từ tệp CSV / add or update units from a CSV "
     "(code,name,type,valid_from,valid_to,successor_of)",

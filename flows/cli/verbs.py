@@ -14,7 +14,7 @@ from pathlib import Path
 from flows.cli.app import Invocation
 from tasks.core.errors import UsageError
 
-FLOW_VERBS = ("demo", "template", "intake", "report", "reopen")
+FLOW_VERBS = ("demo", "template", "intake", "report", "reopen", "backfill")
 
 
 def quiet(verbose: bool) -> None:
@@ -75,6 +75,11 @@ def run(inv: Invocation) -> tuple[object, str]:
     params = dict(inv.params)
     if params.get("period"):
         params["period"] = Period.parse(params["period"]).id
+    if inv.verb == "backfill":  # a bad range is refused before Prefect starts
+        from tasks.report.backfill import backfill_range
+
+        periods = backfill_range(params["from_period"], params["to_period"])
+        params["from_period"], params["to_period"] = periods[0].id, periods[-1].id
     if inv.verb in FLOW_VERBS:
         return _run_flow(inv, params, settings)
     if inv.verb == "status":
@@ -160,6 +165,11 @@ def _flow(verb: str) -> tuple[Callable[..., dict], Callable[[dict], str]]:
         from flows.reopen import reopen_period
 
         return reopen_period, _reopen_text
+    if verb == "backfill":
+        from flows.backfill import backfill
+        from tasks.report.backfill import result_text
+
+        return backfill, result_text
     from flows.quarterly_report import quarterly_report
 
     return quarterly_report, _report_text

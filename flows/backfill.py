@@ -1,0 +1,74 @@
+"""Flow `backfill`: over a range of periods, intake once, then the draft report of each period in
+order, on the clock a scheduled draft of that period would have had; issued (locked) periods are
+left untouched. A dry run (the default) only says what it would do. The rules are in
+tasks/report/backfill.py; `dxreport backfill` runs this flow."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE
+
+from flows.common import settings_for
+from flows.logs import register_project_loggers
+from flows.params import BackfillFrom, BackfillTo, DryRun, Home, Now
+from flows.quarterly_report import RENDER_TIMEOUT
+from flows.shared import load_catalog
+from schemas.catalog_model import Catalog
+from tasks.core.settings import Settings
+from tasks.core.workspace import workspace_lock
+from tasks.report.backfill import (
+    DRAFT,
+    BackfillPlan,
+    PeriodStep,
+    backfill_markdown,
+    backfill_range,
+    backfill_text,
+    plan_backfill,
+    render_draft,
+)
+
+
+@task(name="render-draft", cache_policy=NONE, timeout_seconds=RENDER_TIMEOUT)
+def draft(settings: Settings, catalog: Catalog, step: PeriodStep) -> PeriodStep:
+    """One period's draft under the workspace lock (a period locked meanwhile is skipped)."""
+    with workspace_lock(settings):
+        done = render_draft(settings, catalog, step)
+    get_run_logger().info(done.line())
+    return done
+
+
+@flow(name="backfill", log_prints=True)
+def backfill(
+    from_period: BackfillFrom,
+    to_period: BackfillTo,
+    dry_run: DryRun = True,
+    home: Home = None,
+    now: Now = None,
+) -> dict:
+    """Re-run intake and the draft report of every period from `from_period` to `to_period`, in
+    order, never touching an issued report; by default a dry run that only lists what it would do."""
+    register_project_loggers()
+    periods = backfill_range(from_period, to_period)  # a bad range fails before any work
+    settings = settings_for(home, now)
+    plan = plan_backfill(settings, periods, dry_run=dry_run)
+    if not dry_run:
+        run(plan, settings, now)
+    get_run_logger().info(backfill_text(plan))
+    create_markdown_artifact(
+        backfill_markdown(plan),
+        key=plan.artifact_key,
+        description=f"Backfill {plan.first}-{plan.last}" + (" (dry run)" if dry_run else ""),
+    )
+    return plan.to_dict()
+
+
+def run(plan: BackfillPlan, settings: Settings, now: str | None) -> None:
+    """Intake once (when the inbox has files), then the drafts in order."""
+    if plan.run_intake:
+        from flows.intake import intake
+
+        summary = intake(home=str(settings.paths.home), now=now)
+        plan.intake_counts = dict(summary["counts"])
+    catalog = load_catalog(settings)
+    plan.steps = [draft(settings, catalog, s) if s.action == DRAFT else s for s in plan.steps]
