@@ -481,6 +481,13 @@ def run_server(
     env = server_env(home_path, host, port, auth, far, os.environ)
     (home_path / PREFECT_DIR).mkdir(exist_ok=True)
     files_port = port + 1 if settings.files_port is None else settings.files_port
+    if files_port == port:
+        raise UsageError(
+            f"Máy chủ tệp và API không thể cùng cổng {port}.",
+            f"The file server and the API cannot share port {port}.",
+            "Đặt DXREPORT_FILES_PORT khác (0: không phục vụ tệp qua http).",
+            "Set another DXREPORT_FILES_PORT (0: no file server).",
+        )
     files: FileServer | None = None
     if files_port:
         try:

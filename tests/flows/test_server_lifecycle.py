@@ -422,3 +422,53 @@ def test_real_server_port_database_auth_files_and_stop(tmp_path):
             if _alive(proc):
                 proc.kill()
         server.stdout.close()
+
+
+@pytest.mark.slow
+def test_ctrl_c_at_the_terminal_stops_everything(tmp_path):
+    """Ctrl-C reaches the terminal's foreground process group: here, only `dxreport server` (its
+    children have groups of their own); it stops them and nothing is left."""
+    home = tmp_path / "ws"
+    env = command_env(tmp_path)
+    env.pop("PREFECT_SERVER_API_AUTH_STRING", None)
+    env.update(PREFECT_SERVER_API_PORT="1", DXREPORT_FILES_PORT="0")  # --port wins; no files
+    port = closed_port()
+    server = subprocess.Popen(
+        [*dxreport(), "server", "--home", str(home), "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own group, as a terminal's foreground job
+    )
+    tree: list[psutil.Process] = []
+    try:
+        for line in server.stdout:
+            if line.startswith("Cơ sở dữ liệu") or server.poll() is not None:
+                break
+        state = srv.read_state(home)
+        assert state is not None and state.api_url == f"http://127.0.0.1:{port}/api"
+        assert state.files_url == "" and not state.auth
+        assert _get(f"{state.api_url}/admin/version")[0] == 200  # no auth configured
+        tree = _tree(server.pid)
+        assert len(tree) >= 3  # dxreport server, the Prefect server, the worker
+        os.killpg(server.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C
+        server.wait(timeout=srv.STOP_GRACE_SECONDS * 2 + 30)
+        time.sleep(0.5)
+        assert not [p for p in tree if _alive(p)]
+        assert not srv.state_path(home).exists()
+    finally:
+        if server.poll() is None:
+            server.kill()
+        for proc in tree or _tree(server.pid):
+            if _alive(proc):
+                proc.kill()
+        server.stdout.close()
+
+
+def test_the_file_server_cannot_take_the_api_port(tmp_path, monkeypatch):
+    monkeypatch.setenv("DXREPORT_FILES_PORT", "4321")
+    with pytest.raises(UsageError) as err:
+        srv.run_server(str(tmp_path / "ws"), port=4321)
+    assert "DXREPORT_FILES_PORT" in err.value.hint_en
