@@ -138,6 +138,34 @@ def test_a_dry_run_writes_nothing_and_lists_the_periods(home, tmp_path, capsys):
     assert "To run it: add --run" in text
     assert _tree(home) == before
 
+    # in the Prefect UI: the same table as the run's markdown artifact, keyed by the range
+    state = backfill(
+        from_period="2025Q1", to_period="2026Q1", home=str(home), now=NOW, return_state=True
+    )
+    markdown = _artifact("backfill-2025q1-2026q1", state.state_details.flow_run_id)
+    assert "# Chạy lại 2025Q1–2026Q1 / Backfill — chạy thử / dry run" in markdown
+    assert "| 2025Q2 (Quý II/2025) | bỏ qua: đã ban hành, kỳ đã khóa" in markdown
+    assert "| 2025Q3 (Quý III/2025) | lập dự thảo / render a draft | 19/09/2025 |" in markdown
+    assert _tree(home) == before
+
+
+def _artifact(key: str, flow_run_id) -> str:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterKey,
+    )
+
+    with get_client(sync_client=True) as client:
+        (artifact,) = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[key]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]),
+            )
+        )
+    return str(artifact.data)
+
 
 def test_a_real_run_renders_the_drafts_in_order_skips_the_issued_period_and_matches_the_draft_of_the_time(
     home, tmp_path
