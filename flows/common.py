@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
+from typing import ParamSpec, TypeVar, cast, get_type_hints
 
-from tasks.core.errors import UsageError
+from tasks.core.errors import DxError, UsageError
 from tasks.core.periods import Period, period_containing
 from tasks.core.settings import Settings, load_settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def settings_for(home: str | None = None, now: str | None = None) -> Settings:
@@ -27,3 +35,62 @@ def resolve_period(period: str | None, settings: Settings) -> Period:
     if period:
         return Period.parse(period)
     return period_containing(settings.clock().date()).prev()
+
+
+def fail_cleanly(fn: Callable[P, R]) -> Callable[P, R]:
+    """A flow body whose expected errors (DxError) end the run Failed with the Vietnamese and English
+    message as the state's message and one error log line, not a traceback. The error itself is the
+    state's data, so a caller of the flow (the command line) gets it raised as usual."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except DxError as exc:
+            from prefect import get_run_logger
+            from prefect.states import Failed
+
+            message = exc.user_message()
+            get_run_logger().error(message)
+            return cast(R, Failed(message=message, data=exc))
+
+    # the flow's module resolves its (string) annotations, not this one: Prefect validates the
+    # parameters against the wrapper's annotations
+    wrapper.__annotations__ = get_type_hints(fn, include_extras=True)
+    wrapper.__signature__ = inspect.signature(fn, eval_str=True)  # type: ignore[attr-defined]
+    return wrapper
+
+
+def run_name(kind: str) -> Callable[[], str]:
+    """A flow-run name that says what ran, for `flow_run_name`: `report-2025Q3-draft`,
+    `report-2025Q3-final`, `intake-2025Q3-20250916-0800`, `<kind>-2025Q3`. Never fails: a parameter
+    the run will refuse anyway gives the plain kind."""
+
+    def name() -> str:
+        from prefect.runtime import flow_run
+
+        params = dict(flow_run.parameters or {})
+        try:
+            settings = settings_for(params.get("home"), params.get("now"))
+            clock = settings.clock()
+            period = params.get("period") or params.get("from_period")
+            p = Period.parse(period) if period else period_containing(clock.date()).prev()
+        except Exception:  # noqa: BLE001 - a name must not fail the run; the run reports the error
+            return kind
+        if kind == "report":
+            return f"report-{p.id}-{'final' if params.get('final') else 'draft'}"
+        if kind == "intake":
+            return f"intake-{p.id}-{clock.strftime('%Y%m%d-%H%M')}"
+        return f"{kind}-{p.id}"
+
+    return name
+
+
+def report_link(settings: Settings, path: Path) -> str:
+    """Where an operator opens a report from the UI: over http when `dxreport server` serves the
+    workspace's files, else the file's URI."""
+    try:
+        from flows.links import public_url  # the file server of `dxreport server`
+    except ImportError:
+        return path.resolve().as_uri()
+    return public_url(settings, path)

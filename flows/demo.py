@@ -12,7 +12,7 @@ from prefect import flow, task
 from prefect.cache_policies import NONE
 
 from demo.replay import DEMO_SIGNER, demo_doc_number
-from flows.common import settings_for
+from flows.common import fail_cleanly, settings_for
 from flows.intake import intake
 from flows.make_templates import make_templates
 from flows.params import Home
@@ -72,7 +72,8 @@ def deliver(settings: Settings, files: list[str]) -> int:
     return len(files)
 
 
-@flow(name="demo", log_prints=True)
+@flow(name="demo", flow_run_name="demo", log_prints=True)
+@fail_cleanly
 def demo(home: Home = None) -> dict:
     """Build a demo workspace end to end and return the paths of the PDFs."""
     settings = settings_for(home)

@@ -6,7 +6,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
-from flows.common import settings_for
+from flows.common import fail_cleanly, run_name, settings_for
 from flows.logs import register_project_loggers
 from flows.params import Home, Now
 from flows.shared import load_catalog
@@ -48,7 +48,8 @@ def record(settings: Settings, batch: Batch, subs: list[Submission | None]) -> l
     return steps.record_batch(settings, batch, subs)
 
 
-@flow(name="intake", log_prints=True)
+@flow(name="intake", flow_run_name=run_name("intake"), log_prints=True)
+@fail_cleanly
 def intake(home: Home = None, now: Now = None) -> dict:
     """Take every file in inbox/, file it in the ledger, validate, load what is accepted, write receipts."""
     register_project_loggers()

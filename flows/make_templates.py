@@ -10,7 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from pydantic import Field
 
-from flows.common import settings_for
+from flows.common import fail_cleanly, run_name, settings_for
 from flows.params import Home, Now, PeriodId, UnitCodes
 from schemas.catalog_model import Catalog, Unit
 from tasks.core.periods import Period, period_containing
@@ -58,7 +58,8 @@ def write_templates(
     ]
 
 
-@flow(name="make-templates", log_prints=True)
+@flow(name="make-templates", flow_run_name=run_name("templates"), log_prints=True)
+@fail_cleanly
 def make_templates(
     period: PeriodId = None,
     units: UnitCodes = None,

@@ -4,24 +4,29 @@ report, the period lock as its own step once the PDF is written."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, pause_flow_run, task
 from prefect.artifacts import (
     create_link_artifact,
     create_markdown_artifact,
     create_table_artifact,
 )
 from prefect.cache_policies import NONE
+from prefect.exceptions import FlowPauseTimeout
+from prefect.runtime import flow_run
 
-from flows.common import resolve_period, settings_for
+from flows.common import fail_cleanly, report_link, resolve_period, run_name, settings_for
 from flows.logs import register_project_loggers
 from flows.params import DocNumber, Final, Home, Now, PeriodId, Signer, UnitPagesWanted
 from flows.shared import load_catalog
+from flows.signoff import SignOffInput, given_decision, sign_off_description
 from schemas.catalog_model import Catalog
 from tasks.core.periods import Period
 from tasks.core.settings import Settings
 from tasks.core.workspace import workspace_lock
 from tasks.report.issue import ReportResult, describe_issued, lock_period, render_report
+from tasks.report.signoff import Decision, make_decision, record_decision
 from tasks.report.submission_status import STATUS_TEXT, period_status
 
 RENDER_TIMEOUT = (
@@ -37,8 +42,11 @@ def render(
     final: bool,
     number: str | None = None,
     signer: str | None = None,
+    decision: Decision | None = None,
 ) -> ReportResult:
-    return render_report(settings, catalog, period, final=final, number=number, signer=signer)
+    return render_report(
+        settings, catalog, period, final=final, number=number, signer=signer, decision=decision
+    )
 
 
 @task(name="lock-period", cache_policy=NONE, timeout_seconds=120)
@@ -54,7 +62,19 @@ def lock(settings: Settings, period: Period, result: ReportResult) -> ReportResu
     return locked
 
 
-@flow(name="quarterly-report", log_prints=True)
+@task(name="record-decision", cache_policy=NONE, timeout_seconds=120)
+def record(settings: Settings, decision: Decision) -> Decision:
+    record_decision(settings, decision)
+    return decision
+
+
+@flow(
+    name="quarterly-report",
+    flow_run_name=run_name("report"),
+    log_prints=True,
+    timeout_seconds=None,
+)
+@fail_cleanly
 def quarterly_report(
     period: PeriodId = None,
     final: Final = False,
@@ -64,41 +84,136 @@ def quarterly_report(
     signer: Signer = None,
     unit_pages: UnitPagesWanted = True,
 ) -> dict:
-    """Render the quarterly PDF progress report of a period from what is loaded (a draft), or issue
-    it as final (number and signer required); an issued period returns its issued report."""
+    """Render the quarterly PDF report of a period as a draft; with `final`, wait for the reviewer's
+    sign-off, then issue the final report from the approved draft's data (number from the register,
+    period locked). An issued period returns its issued report."""
     register_project_loggers()
+    logger = get_run_logger()
     settings = settings_for(home, now)
     p = resolve_period(period, settings)
     with workspace_lock(settings):
         catalog = load_catalog(settings)
-        result = render(settings, catalog, p, final, number, signer)
-        if result.already_issued:
-            get_run_logger().info(
-                "%s đã ban hành (%s): trả lại báo cáo đã ban hành, không lập lại. / %s was issued "
-                "already: returning the issued report unchanged.",
-                p.label_vi,
-                describe_issued(result),
-                p.id,
-            )
-        elif result.final and not result.locked:
-            result = lock(settings, p, result)
-    create_markdown_artifact(
-        f"# Báo cáo {p.label_vi}\n\n- Tệp: `{result.pdf_path}`\n- Số trang: {result.pages}\n"
-        f"- Chính thức (khóa kỳ): {'có, ' + describe_issued(result) if result.final else 'không (dự thảo)'}",
-        key="quarterly-report",
-        description="Quarterly report",
-    )
-    create_link_artifact(
-        f"file://{result.pdf_path}", link_text=f"Báo cáo {p.label_vi}", key="quarterly-report-pdf"
-    )
+        draft = render(settings, catalog, p, False)
+    publish_report(settings, p, draft)
     publish_status(period_status(settings, catalog, p))
-    out = asdict(result)
+    if draft.already_issued:
+        logger.info(
+            "%s đã ban hành (%s): trả lại báo cáo đã ban hành, không lập lại. / %s was issued "
+            "already: returning the issued report unchanged.",
+            p.label_vi,
+            describe_issued(draft),
+            p.id,
+        )
+        return asdict(draft)
+    if not final:
+        return asdict(draft)
+    decision = sign_off(settings, p, draft)
+    if decision is None:
+        logger.warning(
+            "Hết thời hạn chờ duyệt: %s dừng ở bản dự thảo %s. / No decision within the sign-off "
+            "timeout: the report stays a draft.",
+            p.label_vi,
+            draft.pdf_path,
+        )
+        return {**asdict(draft), "sign_off": "timeout"}
+    record(settings, decision)
+    publish_decision(p, decision)
+    if not decision.approved:
+        logger.warning(
+            "Dự thảo %s không được duyệt (%s); giữ bản dự thảo. / The draft was not approved; "
+            "it is kept.",
+            p.label_vi,
+            decision.summary_vi,
+        )
+        return {**asdict(draft), "sign_off": decision.manifest_entry()}
+    with workspace_lock(settings):
+        catalog = load_catalog(settings)
+        result = render(settings, catalog, p, True, number, signer, decision)
+        if result.final and not result.locked and not result.already_issued:
+            result = lock(settings, p, result)
+    publish_report(settings, p, result)
+    out = {**asdict(result), "sign_off": decision.manifest_entry()}
     if unit_pages and result.final and not result.already_issued:
         from flows.unit_pages import run_unit_pages
 
         sheets = run_unit_pages(period=p.id, home=str(settings.paths.home), now=now)
         out["unit_pages"] = sheets["dir"]
     return out
+
+
+def sign_off(settings: Settings, period: Period, draft: ReportResult) -> Decision | None:
+    """The reviewer's decision on `draft`: given beforehand on the command line (`given_decision`),
+    else asked in the Prefect UI by pausing the run for a `SignOffInput` (None after the timeout)."""
+    preset = given_decision()
+    if preset is not None:
+        return make_decision(
+            settings,
+            period,
+            Path(draft.pdf_path),
+            draft.data_sha256,
+            approved=preset.approve,
+            reviewer=preset.reviewer,
+            reason=preset.reason,
+            source="cli",
+            flow_run_id=str(flow_run.id or ""),
+        )
+    get_run_logger().info(
+        "Chờ người duyệt trả lời trên giao diện Prefect (nút Resume): dự thảo %s. / Waiting for the "
+        "reviewer's sign-off in the Prefect UI.",
+        draft.pdf_path,
+    )
+    try:
+        answer = pause_flow_run(
+            wait_for_input=SignOffInput.with_initial_data(
+                description=sign_off_description(period, draft)
+            ),
+            timeout=settings.signoff_timeout_seconds,
+            key=f"sign-off-{period.id.lower()}",
+        )
+    except FlowPauseTimeout:
+        return None
+    return make_decision(
+        settings,
+        period,
+        Path(draft.pdf_path),
+        draft.data_sha256,
+        approved=answer.approve,
+        reviewer=answer.reviewer,
+        reason=answer.reason,
+        source="ui",
+        flow_run_id=str(flow_run.id or ""),
+    )
+
+
+def publish_report(settings: Settings, period: Period, result: ReportResult) -> None:
+    """The report's summary and link artifacts, keyed per period (drafts and finals apart)."""
+    kind = "final" if result.final else "draft"
+    key = f"report-{period.id.lower()}-{kind}"
+    create_markdown_artifact(
+        f"# Báo cáo {period.label_vi} ({'chính thức' if result.final else 'dự thảo'})\n\n"
+        f"- Tệp: `{Path(result.pdf_path).name}`\n- Số trang: {result.pages}\n"
+        f"- Chính thức (khóa kỳ): "
+        f"{'có, ' + describe_issued(result) if result.final else 'không (dự thảo)'}\n"
+        f"- Mã dữ liệu (sha256 đầu vào): `{result.data_sha256[:16]}`",
+        key=key,
+        description=f"Quarterly report {period.id} ({kind})",
+    )
+    create_link_artifact(
+        report_link(settings, Path(result.pdf_path)),
+        link_text=f"Báo cáo {period.label_vi} ({'chính thức' if result.final else 'dự thảo'})",
+        key=f"{key}-pdf",
+    )
+
+
+def publish_decision(period: Period, decision: Decision) -> None:
+    create_markdown_artifact(
+        f"# Quyết định về dự thảo {period.label_vi}\n\n"
+        f"- {'Duyệt' if decision.approved else 'Không duyệt'}: {decision.summary_vi}\n"
+        f"- Dự thảo: `{decision.draft_pdf}` (sha256 `{decision.draft_sha256[:16]}`)\n"
+        f"- Mã dữ liệu: `{decision.data_sha256[:16]}`",
+        key=f"report-{period.id.lower()}-sign-off",
+        description=f"Sign-off {period.id}",
+    )
 
 
 def publish_status(status: dict) -> None:
@@ -117,6 +232,6 @@ def publish_status(status: dict) -> None:
     ]
     create_table_artifact(
         rows,
-        key="submission-status",
+        key=f"submission-status-{status['period'].lower()}",
         description=f"Tình hình gửi báo cáo {status['label']} / submission status",
     )

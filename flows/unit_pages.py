@@ -17,7 +17,7 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NONE
 from prefect_dask import DaskTaskRunner
 
-from flows.common import resolve_period, settings_for
+from flows.common import fail_cleanly, resolve_period, run_name, settings_for
 from flows.logs import register_project_loggers
 from flows.params import Home, Now, PeriodId, Workers
 from flows.shared import load_catalog
@@ -51,7 +51,13 @@ def render_batch(pages: list[UnitPage], out_dir: str) -> list[str]:
 
 # (prefect-dask 0.3.7's runner is typed with its own future class, which mypy does not match with
 # the TaskRunner[PrefectFuture] that Flow expects; it is the documented way to use it)
-@flow(name="unit-pages", task_runner=DaskTaskRunner(), log_prints=True)  # type: ignore[arg-type]
+@flow(
+    name="unit-pages",
+    flow_run_name=run_name("unit-pages"),
+    task_runner=DaskTaskRunner(),  # type: ignore[arg-type]
+    log_prints=True,
+)
+@fail_cleanly
 def unit_pages(
     period: PeriodId = None, home: Home = None, now: Now = None, workers: Workers = None
 ) -> dict:

@@ -209,3 +209,19 @@ JOIN current_submissions s USING (unit_code, period_id, version);
 CREATE OR REPLACE VIEW current_narratives AS
 SELECT n.* FROM narratives n
 JOIN current_submissions s USING (unit_code, period_id, version);
+
+-- Grain: one row per reviewer decision on a draft report (sign-off in the Prefect UI or on the
+-- command line): who decided, when, on which draft (its file and data digest), approve or reject and why.
+CREATE TABLE IF NOT EXISTS report_decisions (
+    period_id        VARCHAR NOT NULL,
+    decided_at       TIMESTAMPTZ NOT NULL,
+    reviewer         VARCHAR NOT NULL,
+    approved         BOOLEAN NOT NULL,
+    reason           VARCHAR,                     -- required when not approved
+    draft_pdf        VARCHAR NOT NULL,            -- relative to the workspace
+    draft_sha256     VARCHAR NOT NULL,
+    data_sha256      VARCHAR NOT NULL,            -- digest of the draft's inputs
+    source           VARCHAR NOT NULL,            -- 'ui' (Prefect pause form) or 'cli'
+    flow_run_id      VARCHAR,
+    PRIMARY KEY (period_id, decided_at)
+);

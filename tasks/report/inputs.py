@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 from functools import cache
 from pathlib import Path
 
@@ -47,6 +48,41 @@ def code_version() -> str:
         package = "0"
     files = [*ROOT.joinpath("tasks").rglob("*.py"), *ROOT.joinpath("schemas").rglob("*.sql")]
     return f"dxreport {package} ({digest_files(files, ROOT)[:16]})"
+
+
+def manifest_inputs(con, period: Period) -> list[dict]:
+    """The submissions a report of `period` is made from (grain: unit, newest accepted version):
+    unit, version, sha256 of the file and when it was received."""
+    return [
+        {
+            "unit": r["unit_code"],
+            "version": r["version"],
+            "sha256": r["sha256"],
+            "received_at": r["received_at"].astimezone(TZ).replace(microsecond=0).isoformat(),
+        }
+        for r in query(con, "report_inputs", period_id=period.id)
+    ]
+
+
+def data_digest(inputs: list[dict], catalog_sha256: str) -> str:
+    """One digest of everything a report's figures and text depend on: the submissions used, the
+    catalogue, the templates and the code. Two reports with the same digest say the same thing."""
+    return hashlib.sha256(
+        json.dumps(
+            {
+                "inputs": inputs,
+                "catalog_sha256": catalog_sha256,
+                "template_sha256": template_digest(),
+                "code_version": code_version(),
+            },
+            sort_keys=True,
+        ).encode()
+    ).hexdigest()
+
+
+def current_data_digest(con, catalog_folder: Path, period: Period) -> str:
+    """The data digest a report of `period` rendered now would have."""
+    return data_digest(manifest_inputs(con, period), catalog_digest(catalog_folder))
 
 
 def values_csv(con, catalog: Catalog, period: Period) -> bytes:

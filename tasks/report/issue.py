@@ -27,9 +27,17 @@ from tasks.core.files import write_atomic, write_atomic_bytes
 from tasks.core.periods import Period, format_date_vi, issue_date
 from tasks.core.settings import TZ, Settings
 from tasks.core.warehouse import connect, execute, locked_periods, query, snapshot_catalog
-from tasks.report.inputs import catalog_digest, code_version, template_digest, values_csv
+from tasks.report.inputs import (
+    catalog_digest,
+    code_version,
+    data_digest,
+    manifest_inputs,
+    template_digest,
+    values_csv,
+)
 from tasks.report.reopen import ReplacedReport, replaced_report
 from tasks.report.signature import Signature, resolve_signature
+from tasks.report.signoff import Decision, DraftOutdatedError
 
 STAGE = "report"
 LOCKED_BY = "dxreport report --final"
@@ -86,9 +94,13 @@ def render_report(
     final: bool = False,
     number: str | None = None,
     signer: str | None = None,
+    decision: Decision | None = None,
 ) -> ReportResult:
     """Render the report of `period` (draft, or final with number and signer) and write its manifest.
 
+    A final report without a number takes the next one of the register (issued_reports) for the
+    year it bears. With a reviewer's `decision` (sign-off), the final report is refused when the data
+    changed since the approved draft, and the decision goes into its manifest.
     A period already issued (locked) is not rendered again: its issued report is returned.
     Stages (progress events): query the warehouse, render the PDF, write the manifest.
     """
@@ -100,17 +112,23 @@ def render_report(
         register = query(con, "report_register_of", period_id=period.id)
         lock = query(con, "reopen_lock_of", period_id=period.id)
         replaced = replaced_report(con, period)  # set aside by a reopening (tasks/report/reopen.py)
+        on = issue_date(now.date())
+        last = query(con, "report_next_doc_number", year=on.year)[0]["last_number"]
     if locked and register:
         return issued_report(settings, catalog, period, register[0])
     if locked and lock and lock[0]["report_path"]:  # issued before the register existed
         return _locked_without_register(settings, period, lock[0])
-    on = issue_date(now.date())
-    signature = resolve_signature(settings, catalog, on, number, signer) if final else None
+    next_number = str(last + 1 if last is not None else settings.report_number_start)
+    signature = (
+        resolve_signature(settings, catalog, on, number, signer, next_number) if final else None
+    )
     issue_no = replaced.issue_no if replaced else 1
     out_dir = paths.report_dir(period.id)
     out_dir.mkdir(parents=True, exist_ok=True)
     pdf_path = out_dir / report_file_name(period, issue_no, final=final)
-    return _render(settings, catalog, period, pdf_path, on, now, signature, issue_no, replaced)
+    return _render(
+        settings, catalog, period, pdf_path, on, now, signature, issue_no, replaced, decision
+    )
 
 
 def _render(
@@ -123,6 +141,7 @@ def _render(
     signature: Signature | None,
     issue_no: int,
     replaced: ReplacedReport | None,
+    decision: Decision | None = None,
 ) -> ReportResult:
     from tasks.report.build import build_report_model
     from tasks.report.render import Attachment, render_pdf
@@ -142,11 +161,15 @@ def _render(
         replaces=replaced.sentence if replaced else "",
     )
     with connect(paths.warehouse, read_only=True) as con:
-        inputs = query(con, "report_inputs", period_id=period.id)
+        inputs = manifest_inputs(con, period)
         csv_bytes = values_csv(con, catalog, period)
     progress.advance(STAGE, "số liệu / data")
     issued_at = now.replace(microsecond=0).isoformat()
     doc_number = model.header.doc_number if final else ""
+    catalog_sha256 = catalog_digest(paths.catalog)
+    data_sha256 = data_digest(inputs, catalog_sha256)
+    if decision is not None and decision.data_sha256 != data_sha256:
+        raise DraftOutdatedError(period)
     manifest = {
         "period": period.id,
         "final": final,
@@ -155,30 +178,15 @@ def _render(
         "signer": model.closing.signer_name if final else "",
         "issued_on": on.isoformat(),
         "pdf": pdf_path.name,
-        "inputs": [
-            {
-                "unit": r["unit_code"],
-                "version": r["version"],
-                "sha256": r["sha256"],
-                "received_at": r["received_at"].astimezone(TZ).replace(microsecond=0).isoformat(),
-            }
-            for r in inputs
-        ],
+        "inputs": inputs,
         "values_csv_sha256": hashlib.sha256(csv_bytes).hexdigest(),
-        "catalog_sha256": catalog_digest(paths.catalog),
+        "catalog_sha256": catalog_sha256,
         "template_sha256": template_digest(),
         "code_version": code_version(),
+        "data_sha256": data_sha256,
     }
-    data_sha256 = hashlib.sha256(
-        json.dumps(
-            {
-                k: manifest[k]
-                for k in ("inputs", "catalog_sha256", "template_sha256", "code_version")
-            },
-            sort_keys=True,
-        ).encode()
-    ).hexdigest()
-    manifest["data_sha256"] = data_sha256
+    if decision is not None:
+        manifest["sign_off"] = decision.manifest_entry()
     if replaced is not None:
         manifest["replaces"] = {
             "pdf": replaced.file_name,
@@ -302,9 +310,11 @@ def _rerender_issued(settings: Settings, catalog: Catalog, period: Period, row: 
     try:
         with connect(settings.paths.warehouse, read_only=True) as con:
             replaced = replaced_report(con, period)
+            decisions = query(con, "report_decisions_of", period_id=period.id)
         if replaced is not None and replaced.issue_no != row["issue_no"]:
             replaced = None
         issued_at = row["issued_at"].astimezone(TZ)
+        approving = [d for d in decisions if d["approved"] and d["decided_at"] <= row["issued_at"]]
         again = _render(
             settings,
             catalog,
@@ -315,6 +325,7 @@ def _rerender_issued(settings: Settings, catalog: Catalog, period: Period, row: 
             Signature(row["doc_number"], row["signer"]),
             row["issue_no"],
             replaced,
+            _decision_from_row(approving[-1]) if approving else None,
         )
         if _sha256(Path(again.pdf_path)) == row["pdf_sha256"]:
             write_atomic_bytes(pdf_path, Path(again.pdf_path).read_bytes())
@@ -330,6 +341,21 @@ def _rerender_issued(settings: Settings, catalog: Catalog, period: Period, row: 
         f"kỳ (dxreport reopen --period {period.id}) để ban hành báo cáo thay thế.",
         f"Restore the file from a backup (the register holds sha256 {row['pdf_sha256'][:16]}…), or "
         f"reopen the period (dxreport reopen --period {period.id}) to issue a replacement.",
+    )
+
+
+def _decision_from_row(row: dict) -> Decision:
+    return Decision(
+        period_id=row["period_id"],
+        approved=row["approved"],
+        reviewer=row["reviewer"],
+        reason=row["reason"] or "",
+        decided_at=row["decided_at"].astimezone(TZ),
+        draft_pdf=row["draft_pdf"],
+        draft_sha256=row["draft_sha256"],
+        data_sha256=row["data_sha256"],
+        source=row["source"],
+        flow_run_id=row["flow_run_id"] or "",
     )
 
 
@@ -383,9 +409,12 @@ def issue_report(
     final: bool = False,
     number: str | None = None,
     signer: str | None = None,
+    decision: Decision | None = None,
 ) -> ReportResult:
     """Render, and for a final report register it and lock the period (the flow's two tasks)."""
-    result = render_report(settings, catalog, period, final=final, number=number, signer=signer)
+    result = render_report(
+        settings, catalog, period, final=final, number=number, signer=signer, decision=decision
+    )
     if result.final and not result.locked:
         result = lock_period(settings, period, result)
     return result

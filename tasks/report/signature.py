@@ -1,5 +1,6 @@
 """Who signs and which number: a final report's number and signer come from the parameters, else
-the settings, else (the signer) the catalogue; without them the report is refused."""
+the settings, else the catalogue (signer) and the register's next number; without a signer the
+report is refused."""
 
 from __future__ import annotations
 
@@ -22,11 +23,17 @@ class Signature:
 
 
 def resolve_signature(
-    settings: Settings, catalog: Catalog, on: date, number: str | None, signer: str | None
+    settings: Settings,
+    catalog: Catalog,
+    on: date,
+    number: str | None,
+    signer: str | None,
+    next_number: str | None = None,
 ) -> Signature:
-    """The number and signer of a final report: parameters, else settings, else (signer only) the
-    issuer's signer_name in the catalogue. Refuses, with a clear message, when either is missing."""
-    number = " ".join(str(number or settings.report_number or "").split())
+    """The number and signer of a final report: parameters, else settings, else the issuer's
+    signer_name in the catalogue and `next_number` (the register's next). Refuses, with a clear
+    message, when either is missing or the number is not a number."""
+    number = " ".join(str(number or settings.report_number or next_number or "").split())
     signer = " ".join(
         (signer or settings.report_signer or catalog.issuer_on(on).signer_name or "").split()
     )
