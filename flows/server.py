@@ -507,9 +507,9 @@ def run_server(
     api_url = env["PREFECT_API_URL"]
     ui_url = http_url(far, port)
     files_url = http_url(far, files.port, "/") if files is not None else ""
-    server = _start(["server", "start", "--host", host, "--port", str(port)], env)
-    worker = None
+    server = worker = None
     try:
+        server = _start(["server", "start", "--host", host, "--port", str(port)], env)
         if files is not None:
             files.start()
         wait_healthy(api_url, proc=server)

@@ -472,3 +472,10 @@ def test_the_file_server_cannot_take_the_api_port(tmp_path, monkeypatch):
     with pytest.raises(UsageError) as err:
         srv.run_server(str(tmp_path / "ws"), port=4321)
     assert "DXREPORT_FILES_PORT" in err.value.hint_en
+
+
+def test_a_file_server_never_started_stops_at_once(workspace):
+    files = FileServer(workspace, "127.0.0.1", 0)  # bound, not serving (start-up failed before)
+    started = time.monotonic()
+    files.stop()
+    assert time.monotonic() - started < 1
