@@ -5,8 +5,15 @@ tasks/report/backfill.py; `dxreport backfill` runs this flow."""
 
 from __future__ import annotations
 
+from typing import cast
+from uuid import UUID
+
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NONE
 
 from flows.common import settings_for
@@ -64,11 +71,27 @@ def backfill(
 
 
 def run(plan: BackfillPlan, settings: Settings, now: str | None) -> None:
-    """Intake once (when the inbox has files), then the drafts in order."""
+    """Intake once (when the inbox has files), then the drafts in order, with a progress bar."""
     if plan.run_intake:
         from flows.intake import intake
 
         summary = intake(home=str(settings.paths.home), now=now)
         plan.intake_counts = dict(summary["counts"])
+    total = len(plan.drafts())
+    if not total:
+        return
     catalog = load_catalog(settings)
-    plan.steps = [draft(settings, catalog, s) if s.action == DRAFT else s for s in plan.steps]
+    progress = cast(  # a flow run is synchronous: the id itself, not a coroutine
+        UUID,
+        create_progress_artifact(
+            0.0, description=f"Chạy lại {plan.first}–{plan.last}: dự thảo từng kỳ / backfill drafts"
+        ),
+    )
+    steps, rendered = [], 0
+    for step in plan.steps:
+        if step.action == DRAFT:
+            step = draft(settings, catalog, step)
+            rendered += 1
+            update_progress_artifact(progress, 100.0 * rendered / total)
+        steps.append(step)
+    plan.steps = steps

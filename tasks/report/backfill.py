@@ -255,11 +255,11 @@ def headline(plan: BackfillPlan) -> str:
         return (
             f"Chạy thử (không ghi gì): chạy lại {plan.first}–{plan.last} sẽ lập {n} dự thảo, bỏ "
             f"qua {skipped} kỳ. / Dry run (nothing written): backfilling {plan.first}-{plan.last} "
-            f"would render {n} drafts and skip {skipped} periods."
+            f"would render {n} draft(s) and skip {skipped} period(s)."
         )
     return (
         f"Đã chạy lại {plan.first}–{plan.last}: lập {n} dự thảo, bỏ qua {skipped} kỳ. / "
-        f"Backfilled {plan.first}-{plan.last}: {n} drafts rendered, {skipped} periods skipped."
+        f"Backfilled {plan.first}-{plan.last}: {n} draft(s) rendered, {skipped} period(s) skipped."
     )
 
 
