@@ -16,6 +16,8 @@ from tasks.intake import steps
 from tasks.report.issue import ReportResult, issue_report
 
 DEMO_SIGNER = "Trần Văn Minh"  # synthetic: the demo's signer of every final report
+DEMO_REVIEWER = "Lê Thị Duyệt"  # synthetic: the reviewer who signs off the demo's drafts
+DEMO_REJECTION = "Đề nghị bổ sung số liệu của các đơn vị gửi điều chỉnh trước khi ban hành."
 
 
 def demo_doc_number(period: Period, index: int) -> str:

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
-from demo.replay import DEMO_SIGNER, demo_doc_number
+from demo.replay import DEMO_REJECTION, DEMO_REVIEWER, DEMO_SIGNER, demo_doc_number
 from flows.common import fail_cleanly, settings_for
 from flows.intake import intake
 from flows.make_templates import make_templates
 from flows.params import Home
 from flows.quarterly_report import quarterly_report
+from flows.signoff import decision_given
 from schemas.catalog_model import Catalog
 from tasks.core import progress
 from tasks.core.errors import UsageError
@@ -97,15 +99,27 @@ def demo(home: Home = None) -> dict:
     for index, period in enumerate(periods):
         rounds = plan.rounds_for(period.id)
         replay([r for r in rounds if not r.after_report])
-        result = quarterly_report(
-            period=period.id,
-            final=True,
-            home=home_s,
-            now=plan.report_at[period.id].isoformat(),
-            number=demo_doc_number(period, index),
-            signer=DEMO_SIGNER,
-            unit_pages=period == periods[-1],  # one set of unit sheets keeps the demo short
-        )
+        at = plan.report_at[period.id]
+        if period == periods[-1]:  # one rejected draft shows the sign-off loop
+            with decision_given(False, DEMO_REVIEWER, DEMO_REJECTION):
+                quarterly_report(
+                    period=period.id,
+                    final=True,
+                    home=home_s,
+                    now=(at - timedelta(days=1)).isoformat(),
+                    signer=DEMO_SIGNER,
+                    unit_pages=False,
+                )
+        with decision_given(True, DEMO_REVIEWER, None):
+            result = quarterly_report(
+                period=period.id,
+                final=True,
+                home=home_s,
+                now=at.isoformat(),
+                number=demo_doc_number(period, index),
+                signer=DEMO_SIGNER,
+                unit_pages=period == periods[-1],  # one set of unit sheets keeps the demo short
+            )
         reports.append(result["pdf_path"])
         replay([r for r in rounds if r.after_report])
         progress.advance("demo", period.id)

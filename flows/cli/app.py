@@ -235,8 +235,44 @@ def report(
             show_default=False,
         ),
     ] = None,
+    reviewer: Annotated[
+        str | None,
+        typer.Option(
+            "--reviewer",
+            metavar="NAME",
+            help="Người duyệt dự thảo (bắt buộc với --final) / who signs off the draft (needed "
+            "with --final)",
+            show_default=False,
+        ),
+    ] = None,
+    approve: Annotated[
+        bool | None,
+        typer.Option(
+            "--approve/--reject",
+            help="Duyệt hay không duyệt dự thảo (với --final) / approve or reject the draft "
+            "(with --final)",
+            show_default=False,
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason",
+            metavar="TEXT",
+            help="Lý do (bắt buộc khi --reject) / why (needed with --reject)",
+            show_default=False,
+        ),
+    ] = None,
 ) -> dict:
-    return {"period": period, "final": final, "number": number, "signer": signer}
+    return {
+        "period": period,
+        "final": final,
+        "number": number,
+        "signer": signer,
+        "reviewer": reviewer,
+        "approve": approve,
+        "reason": reason,
+    }
 
 
 @verb(

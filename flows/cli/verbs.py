@@ -135,10 +135,13 @@ def _run_flow(inv: Invocation, params: dict, settings) -> tuple[object, str]:
     choice.connect()
     if inv.verbose:
         print(choice.describe(), file=sys.stderr)
-    now = {"now": inv.now} if inv.now and inv.verb != "demo" else {}
+    # the run shows the clock it used, also when it came from DXREPORT_NOW
+    when = inv.now or (settings.now.isoformat() if settings.now else None)
+    now = {"now": when} if when and inv.verb != "demo" else {}
     home = str(settings.paths.home)
+    sign_off = _sign_off(inv, params)
     try:
-        with progress_bars(wanted(inv.json_out)):
+        with progress_bars(wanted(inv.json_out)), sign_off:
             result = flow(home=home, **params, **now)
     except RuntimeError as exc:  # Prefect could not start its own temporary API
         known = explain_runtime_error(exc, settings.paths.home)
@@ -146,6 +149,43 @@ def _run_flow(inv: Invocation, params: dict, settings) -> tuple[object, str]:
             raise
         raise known from None
     return result, summarize(result)
+
+
+def _sign_off(inv: Invocation, params: dict) -> contextlib.AbstractContextManager:
+    """`report --final` takes the reviewer's decision from --reviewer, --approve/--reject and
+    --reason (asked for on a terminal when missing); the run records it instead of pausing for the
+    Prefect UI's form. Without --final these options are refused."""
+    if inv.verb != "report":
+        return contextlib.nullcontext()
+    decision = {k: params.pop(k, None) for k in ("reviewer", "approve", "reason")}
+    if not params.get("final"):
+        if any(v is not None for v in decision.values()):
+            raise UsageError(
+                "--reviewer, --approve/--reject, --reason chỉ dùng cùng --final.",
+                "--reviewer, --approve/--reject and --reason go with --final only.",
+            )
+        return contextlib.nullcontext()
+    if sys.stdin.isatty() and not inv.json_out:
+        import typer
+
+        if decision["approve"] is None:
+            decision["approve"] = typer.confirm("Duyệt ban hành dự thảo? / Approve the draft?")
+        if not decision["reviewer"]:
+            decision["reviewer"] = typer.prompt("Người duyệt (họ tên) / reviewer")
+        if decision["approve"] is False and not decision["reason"]:
+            decision["reason"] = typer.prompt("Lý do không duyệt / reason")
+    from flows.signoff import decision_given
+    from tasks.core.periods import Period
+    from tasks.report.signoff import check_decision
+
+    if params.get("period"):  # checked before the draft is rendered (else inside the run)
+        check_decision(
+            Period.parse(params["period"]),
+            decision["approve"],
+            decision["reviewer"],
+            decision["reason"],
+        )
+    return decision_given(decision["approve"], decision["reviewer"], decision["reason"])
 
 
 def _flow(verb: str) -> tuple[Callable[..., dict], Callable[[dict], str]]:
@@ -237,6 +277,12 @@ def _report_text(result: dict) -> str:
     else:
         state = "dự thảo / draft"
     text = f"{result['pdf_path']}\n({result['pages']} trang / pages, {state})"
+    sign = result.get("sign_off")
+    if isinstance(sign, dict) and not sign.get("approved"):
+        text += (
+            f"\nKhông duyệt / rejected: {sign['reviewer']}: {sign['reason']} "
+            "(giữ bản dự thảo / the draft is kept)"
+        )
     if result.get("unit_pages"):
         text += f"\nPhiếu kết quả từng đơn vị / unit sheets: {result['unit_pages']}"
     return text

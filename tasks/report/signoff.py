@@ -20,6 +20,7 @@ __all__ = [
     "DecisionInvalidError",
     "DraftOutdatedError",
     "decisions_of",
+    "check_decision",
     "make_decision",
     "record_decision",
 ]
@@ -86,6 +87,27 @@ def make_decision(
 ) -> Decision:
     """A checked decision on `draft_pdf` (rendered from data with digest `data_sha256`) at the
     settings' clock: a reviewer is required, and a reason when the draft is not approved."""
+    reviewer, reason = check_decision(period, approved, reviewer, reason)
+    paths = settings.paths
+    return Decision(
+        period_id=period.id,
+        approved=bool(approved),
+        reviewer=reviewer,
+        reason=reason,
+        decided_at=settings.clock().replace(microsecond=0),
+        draft_pdf=str(Path(draft_pdf).resolve().relative_to(paths.home)),
+        draft_sha256=hashlib.sha256(Path(draft_pdf).read_bytes()).hexdigest(),
+        data_sha256=data_sha256,
+        source=source,
+        flow_run_id=flow_run_id,
+    )
+
+
+def check_decision(
+    period: Period, approved: bool | None, reviewer: str | None, reason: str | None
+) -> tuple[str, str]:
+    """The reviewer's name and reason, tidied; refuses a decision without a choice, without a
+    reviewer, or a rejection without a reason."""
     reviewer = " ".join((reviewer or "").split())
     reason = " ".join((reason or "").split())
     problems_vi, problems_en = [], []
@@ -109,19 +131,7 @@ def make_decision(
             "Ví dụ: dxreport report --period 2025Q3 --final --reviewer 'Lê Thị B' --approve",
             "For example: dxreport report --period 2025Q3 --final --reviewer 'Le Thi B' --approve",
         )
-    paths = settings.paths
-    return Decision(
-        period_id=period.id,
-        approved=bool(approved),
-        reviewer=reviewer,
-        reason=reason,
-        decided_at=settings.clock().replace(microsecond=0),
-        draft_pdf=str(Path(draft_pdf).resolve().relative_to(paths.home)),
-        draft_sha256=hashlib.sha256(Path(draft_pdf).read_bytes()).hexdigest(),
-        data_sha256=data_sha256,
-        source=source,
-        flow_run_id=flow_run_id,
-    )
+    return reviewer, reason
 
 
 def record_decision(settings: Settings, decision: Decision) -> None:

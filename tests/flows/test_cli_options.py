@@ -118,7 +118,19 @@ def test_period_and_now_passed_to_the_flow(fake_flows, tmp_path):
     now = "2025-10-05T08:00:00+07:00"
     assert (
         main(
-            ["report", "--period", "Quý II/2025", "--final", "--now", now, "--home", str(tmp_path)]
+            [
+                "report",
+                "--period",
+                "Quý II/2025",
+                "--final",
+                "--reviewer",
+                "Lê Thị Duyệt",
+                "--approve",
+                "--now",
+                now,
+                "--home",
+                str(tmp_path),
+            ]
         )
         == 0
     )

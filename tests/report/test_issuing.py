@@ -43,12 +43,14 @@ def loaded(make_settings, catalog, tmp_path):
     return settings, receipt
 
 
-def test_a_final_report_without_number_or_signer_is_refused(loaded, make_settings, catalog):
+def test_a_final_report_without_signer_or_with_a_bad_number_is_refused(
+    loaded, make_settings, catalog
+):
     settings, _ = loaded
     with pytest.raises(IssueRefusedError) as refused:
         issue_report(make_settings(now=SATURDAY), catalog, Q3, final=True)
-    assert "thiếu số văn bản (--number" in refused.value.message_vi
     assert "người ký (--signer" in refused.value.message_vi
+    assert "số văn bản" not in refused.value.message_vi  # the register gives the next number
     assert refused.value.exit_code == 2
     assert not (settings.paths.report_dir("2025Q3") / "bao-cao-2025Q3.pdf").exists()
     with pytest.raises(IssueRefusedError) as invalid:
@@ -56,12 +58,24 @@ def test_a_final_report_without_number_or_signer_is_refused(loaded, make_setting
     assert "chỉ gồm chữ số" in invalid.value.message_vi
 
 
-def test_the_command_line_refuses_a_final_report_without_a_number(loaded, capsys):
+def test_numbers_come_from_the_register_one_after_the_other(loaded, make_settings, catalog):
+    first = issue_report(make_settings(now=SATURDAY), catalog, Q3, final=True, signer="A")
+    assert first.doc_number.startswith("Số: 1/BC-")
+    later = make_settings(now="2025-12-19T10:00:00+07:00", report_number_start=40)
+    q4 = issue_report(later, catalog, Q3.next(), final=True, signer="A")
+    assert q4.doc_number.startswith("Số: 2/BC-")  # the register's next, not the configured start
+
+
+def test_the_command_line_refuses_a_final_report_without_a_decision_or_signer(loaded, capsys):
     settings, _ = loaded
     argv = ["report", "--period", "2025Q3", "--final", "--home", str(settings.paths.home)]
     code = main([*argv, "--now", SATURDAY, "--signer", "Trần Văn Minh"])
     err = capsys.readouterr().err
-    assert code == 2 and "thiếu số văn bản" in err and "Traceback" not in err
+    assert code == 2 and "người duyệt" in err and "Traceback" not in err
+    assert not settings.paths.report_dir("2025Q3").exists()  # refused before any rendering
+    code = main([*argv, "--now", SATURDAY, "--reviewer", "Lê Thị Duyệt", "--reject"])
+    err = capsys.readouterr().err
+    assert code == 2 and "lý do" in err and "Traceback" not in err
 
 
 def test_issued_means_immutable(loaded, make_settings, catalog):
