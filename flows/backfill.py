@@ -5,6 +5,8 @@ tasks/report/backfill.py; `dxreport backfill` runs this flow."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import cast
 from uuid import UUID
 
@@ -16,7 +18,7 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NONE
 
-from flows.common import settings_for
+from flows.common import fail_cleanly, report_link, settings_for
 from flows.logs import register_project_loggers
 from flows.params import BackfillFrom, BackfillTo, DryRun, Home, Now
 from flows.quarterly_report import RENDER_TIMEOUT
@@ -42,10 +44,22 @@ def draft(settings: Settings, catalog: Catalog, step: PeriodStep) -> PeriodStep:
     with workspace_lock(settings):
         done = render_draft(settings, catalog, step)
     get_run_logger().info(done.line())
+    if done.pdf_path:  # where an operator opens it from the UI
+        done = replace(done, pdf_url=report_link(settings, Path(done.pdf_path)))
     return done
 
 
-@flow(name="backfill", log_prints=True)
+def run_name() -> str:
+    """`backfill-2024Q3-2025Q2-dry-run`, `backfill-2024Q3-2025Q2`; never fails (the run checks)."""
+    from prefect.runtime import flow_run
+
+    params = dict(flow_run.parameters or {})
+    name = f"backfill-{params.get('from_period')}-{params.get('to_period')}"
+    return name + ("-dry-run" if params.get("dry_run", True) else "")
+
+
+@flow(name="backfill", flow_run_name=run_name, log_prints=True)
+@fail_cleanly
 def backfill(
     from_period: BackfillFrom,
     to_period: BackfillTo,

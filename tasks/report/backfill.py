@@ -90,6 +90,9 @@ class PeriodStep:
     pdf_path: str = ""  # after a real run: the draft written
     pdf_sha256: str = ""
     pages: int = 0
+    pdf_url: str = (
+        ""  # where an operator opens the draft (http from `dxreport server`, else file://)
+    )
 
     @property
     def draft_date(self) -> str:
@@ -294,9 +297,12 @@ def backfill_markdown(plan: BackfillPlan) -> str:
         "|---|---|---|---|",
     ]
     for s in plan.steps:
-        where = s.issued if s.action == ISSUED else s.pdf_path
+        if s.pdf_url:
+            where = f"[{Path(s.pdf_path).name}]({s.pdf_url})"
+        else:
+            where = f"`{s.issued if s.action == ISSUED else s.pdf_path}`"
         lines.append(
             f"| {s.period} ({s.label}) | {ACTION_TEXT[s.action]} | {s.draft_date} | "
-            f"{'`' + where + '`' if where else ''} |"
+            f"{where if where != '``' else ''} |"
         )
     return "\n".join(lines)

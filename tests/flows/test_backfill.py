@@ -108,6 +108,14 @@ def test_the_flow_refuses_a_reversed_range_before_any_work(prefect_harness, tmp_
     with pytest.raises(BackfillRangeError) as refused:
         backfill(from_period="2025Q3", to_period="2025Q1", home=str(home))
     assert "Đổi chỗ hai kỳ: --from 2025Q1 --to 2025Q3." in refused.value.hint_vi
+    # in the UI: the run is Failed with the Vietnamese and English message, not a traceback
+    state = backfill(from_period="2025Q3", to_period="2025Q1", home=str(home), return_state=True)
+    assert state.is_failed() and "Traceback" not in (state.message or "")
+    assert state.message.startswith("Khoảng kỳ không hợp lệ: kỳ đầu 2025Q3")
+    assert "[EN] Invalid range: the first period 2025Q3 is after the last period 2025Q1." in (
+        state.message
+    )
+    assert _run(state).name == "backfill-2025Q3-2025Q1-dry-run"
     assert not home.exists()
 
 
@@ -142,11 +150,19 @@ def test_a_dry_run_writes_nothing_and_lists_the_periods(home, tmp_path, capsys):
     state = backfill(
         from_period="2025Q1", to_period="2026Q1", home=str(home), now=NOW, return_state=True
     )
+    assert _run(state).name == "backfill-2025Q1-2026Q1-dry-run"
     markdown = _artifact("backfill-2025q1-2026q1", state.state_details.flow_run_id)
     assert "# Chạy lại 2025Q1–2026Q1 / Backfill — chạy thử / dry run" in markdown
     assert "| 2025Q2 (Quý II/2025) | bỏ qua: đã ban hành, kỳ đã khóa" in markdown
     assert "| 2025Q3 (Quý III/2025) | lập dự thảo / render a draft | 19/09/2025 |" in markdown
     assert _tree(home) == before
+
+
+def _run(state):
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(state.state_details.flow_run_id)
 
 
 def _artifact(key: str, flow_run_id) -> str:
@@ -182,9 +198,16 @@ def test_a_real_run_renders_the_drafts_in_order_skips_the_issued_period_and_matc
     q2_files = {p.name: (_sha(p), p.stat().st_mtime_ns) for p in issued.parent.iterdir()}
     drop(Settings(home=home), _q4_file(tmp_path))  # a late file waiting in the inbox
 
-    result = backfill(
-        from_period="2025Q1", to_period="2025Q3", dry_run=False, home=str(home), now=NOW
+    state = backfill(
+        from_period="2025Q1",
+        to_period="2025Q3",
+        dry_run=False,
+        home=str(home),
+        now=NOW,
+        return_state=True,
     )
+    result = state.result()
+    assert _run(state).name == "backfill-2025Q1-2025Q3"
 
     assert not result["dry_run"] and result["run_intake"]
     ((status, n),) = result["intake_counts"].items()
@@ -205,5 +228,7 @@ def test_a_real_run_renders_the_drafts_in_order_skips_the_issued_period_and_matc
     assert q1_pdf.stat().st_mtime_ns < q3_pdf.stat().st_mtime_ns
     q1_text = " ".join(" ".join(p.extract_text() for p in PdfReader(q1_pdf).pages).split())
     assert "ngày 20 tháng 3 năm 2025" in q1_text and "DỰ THẢO" in q1_text
+    markdown = _artifact("backfill-2025q1-2025q3", state.state_details.flow_run_id)
+    assert f"[bao-cao-2025Q3-du-thao.pdf]({q3_pdf.resolve().as_uri()})" in markdown
     # the issued period: not one file of it written, no draft beside it
     assert {p.name: (_sha(p), p.stat().st_mtime_ns) for p in issued.parent.iterdir()} == q2_files
