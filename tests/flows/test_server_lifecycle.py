@@ -144,7 +144,9 @@ def test_stop_kills_what_ignores_sigint_and_its_detached_children():
         [sys.executable, "-c", STUBBORN], stdout=subprocess.PIPE, text=True, process_group=0
     )
     grandchild = int(proc.stdout.readline())
-    polite = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    polite = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(300)"], stderr=subprocess.DEVNULL
+    )
     started = time.monotonic()
     srv.stop_processes([proc, None, polite], grace=1.0)
     assert time.monotonic() - started < 10
