@@ -10,21 +10,27 @@ Rules (issue 8, item 3):
   report is never rendered again, rewritten or touched. A reopened period is open: it gets a draft.
 - A period whose draft is not due yet (its draft clock is after the run's clock) is skipped.
 - A backfilled draft is rendered on the clock a scheduled draft of the period would have had
-  (`draft_clock`: 08:00 in Asia/Ho_Chi_Minh on the report's due date), never the wall clock, so it
-  is byte for byte the draft rendered at the time from the same inputs (tasks/report/issue.py:
-  the PDF's dates come from that clock).
+  (`draft_clock`: 08:00 in Asia/Ho_Chi_Minh on the 20th of the quarter's last month, or the next
+  working day), never the wall clock, so it is byte for byte the draft rendered at the time from
+  the same inputs (tasks/report/issue.py: the PDF's dates come from that clock).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 import duckdb
 
 from tasks.core.errors import UsageError, WorkspaceBusyError
-from tasks.core.periods import Period, ReportingCalendar, format_date_vi, periods_between
+from tasks.core.periods import (
+    Period,
+    ReportingCalendar,
+    format_date_vi,
+    issue_date,
+    periods_between,
+)
 from tasks.core.settings import TZ, Settings
 from tasks.core.warehouse import connect, locked_periods, query
 
@@ -72,10 +78,17 @@ def backfill_range(first: str | None, last: str | None) -> list[Period]:
     return periods_between(start, end)
 
 
+def draft_day(calendar: ReportingCalendar, period: Period) -> date:
+    """The day the period's draft is scheduled: the report's due day of the quarter's last month
+    (`report_due_day`, the 20th), or the next working day when that is not one (issue 8, item 5).
+    It is also the date the draft the `quarterly-report` schedule rendered on the 20th itself bears
+    (`tasks.core.periods.issue_date`): the draft of the time, whichever of the two schedules ran it."""
+    return issue_date(date(period.year, period.quarter * 3, calendar.report_due_day))
+
+
 def draft_clock(calendar: ReportingCalendar, period: Period) -> datetime:
-    """The clock of the period's scheduled draft: 08:00 on the report's due date (a working day,
-    so the draft bears that date; `tasks.core.periods.issue_date`)."""
-    return datetime.combine(calendar.report_due(period), DRAFT_TIME, TZ)
+    """The clock of the period's scheduled draft: 08:00 (the schedule's hour) on `draft_day`."""
+    return datetime.combine(draft_day(calendar, period), DRAFT_TIME, TZ)
 
 
 @dataclass(frozen=True)

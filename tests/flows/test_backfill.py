@@ -74,10 +74,11 @@ def _q4_file(tmp_path: Path) -> Path:
     )
 
 
-def test_the_draft_clock_is_the_reports_due_date():
-    # due by the 20th: Saturday 20/09/2025 -> Friday 19/09/2025, at the schedule's 08:00
-    assert draft_clock(CALENDAR, Q3).isoformat() == "2025-09-19T08:00:00+07:00"
+def test_the_draft_clock_is_the_scheduled_drafts():
+    # the 20th at the schedule's 08:00, or the next working day: Saturday 20/09/2025 -> Monday 22/09
+    assert draft_clock(CALENDAR, Q3).isoformat() == "2025-09-22T08:00:00+07:00"
     assert draft_clock(CALENDAR, Q1).isoformat() == "2025-03-20T08:00:00+07:00"
+    assert draft_clock(CALENDAR, Period(2025, 4)).isoformat() == "2025-12-22T08:00:00+07:00"
 
 
 @pytest.mark.parametrize(
@@ -135,13 +136,13 @@ def test_a_dry_run_writes_nothing_and_lists_the_periods(home, tmp_path, capsys):
         ("2026Q1", "not_due"),
     ]
     assert result["steps"][1]["issued"] == "Số: 88/BC-SKHCN, reports/2025Q2/bao-cao-2025Q2.pdf"
-    assert result["steps"][2]["clock"] == "2025-09-19T08:00:00+07:00"
+    assert result["steps"][2]["clock"] == "2025-09-22T08:00:00+07:00"
 
     assert main(argv) == 0  # the human summary
     text = capsys.readouterr().out
     assert text.startswith("Chạy thử (không ghi gì): chạy lại 2025Q1–2026Q1 sẽ lập 3 dự thảo")
     assert "Sẽ chạy tiếp nhận một lần (1 tệp trong inbox/)" in text
-    assert "2025Q3 (Quý III/2025): lập dự thảo ngày 19/09/2025" in text
+    assert "2025Q3 (Quý III/2025): lập dự thảo ngày 22/09/2025" in text
     assert "2025Q2 (Quý II/2025): bỏ qua, đã ban hành (Số: 88/BC-SKHCN" in text
     assert "To run it: add --run" in text
     assert _tree(home) == before
@@ -154,7 +155,7 @@ def test_a_dry_run_writes_nothing_and_lists_the_periods(home, tmp_path, capsys):
     markdown = _artifact("backfill-2025q1-2026q1", state.state_details.flow_run_id)
     assert "# Chạy lại 2025Q1–2026Q1 / Backfill — chạy thử / dry run" in markdown
     assert "| 2025Q2 (Quý II/2025) | bỏ qua: đã ban hành, kỳ đã khóa" in markdown
-    assert "| 2025Q3 (Quý III/2025) | lập dự thảo / render a draft | 19/09/2025 |" in markdown
+    assert "| 2025Q3 (Quý III/2025) | lập dự thảo / render a draft | 22/09/2025 |" in markdown
     assert _tree(home) == before
 
 
@@ -187,13 +188,17 @@ def test_a_real_run_renders_the_drafts_in_order_skips_the_issued_period_and_matc
     home, tmp_path
 ):
     reports = home / "reports"
-    # the draft of 2025Q3 as the scheduled run rendered it on its day
+    # the draft of 2025Q3 as the scheduled run rendered it on its day (the cron's Saturday 20/09
+    # or the next working day, Monday 22/09: the same PDF, dated 22/09/2025)
+    on_the_20th = quarterly_report(period="2025Q3", home=str(home), now="2025-09-20T08:00:00+07:00")
+    pdf_on_the_20th = _sha(Path(on_the_20th["pdf_path"]))
     then = quarterly_report(
         period="2025Q3", home=str(home), now=draft_clock(CALENDAR, Q3).isoformat()
     )
     q3_pdf = Path(then["pdf_path"])
     assert q3_pdf.name == "bao-cao-2025Q3-du-thao.pdf"
     pdf_then, manifest_then = _sha(q3_pdf), (q3_pdf.parent / "manifest-du-thao.json").read_text()
+    assert pdf_then == pdf_on_the_20th
     issued = reports / "2025Q2" / "bao-cao-2025Q2.pdf"
     q2_files = {p.name: (_sha(p), p.stat().st_mtime_ns) for p in issued.parent.iterdir()}
     drop(Settings(home=home), _q4_file(tmp_path))  # a late file waiting in the inbox
