@@ -21,8 +21,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-import duckdb
-
 from tasks.core.errors import UsageError, WorkspaceBusyError
 from tasks.core.periods import (
     Period,
@@ -32,7 +30,6 @@ from tasks.core.periods import (
     periods_between,
 )
 from tasks.core.settings import TZ, Settings
-from tasks.core.warehouse import connect, locked_periods, query
 
 # A scheduled draft runs at 08:00 (the `quarterly-report` deployment's schedule in prefect.yaml).
 DRAFT_TIME = time(8, 0)
@@ -170,6 +167,10 @@ class BackfillPlan:
 
 def issued_periods(settings: Settings) -> dict[str, str]:
     """Locked periods -> a description of the issued report; reads only (no warehouse: none)."""
+    import duckdb  # here: checking a range on the command line needs no database
+
+    from tasks.core.warehouse import connect, locked_periods, query
+
     db = settings.paths.warehouse
     if not Path(db).is_file():
         return {}
