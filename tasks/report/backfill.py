@@ -166,7 +166,9 @@ class BackfillPlan:
 
 
 def issued_periods(settings: Settings) -> dict[str, str]:
-    """Locked periods -> a description of the issued report; reads only (no warehouse: none)."""
+    """Locked periods -> a description of the issued report; reads only (no warehouse: none). A
+    warehouse of an earlier version (the tables a run adds are missing: a dry run adds nothing)
+    reads as far as it goes: no lock table, nothing locked; no register, the lock's file."""
     import duckdb  # here: checking a range on the command line needs no database
 
     from tasks.core.warehouse import connect, locked_periods, query
@@ -174,17 +176,24 @@ def issued_periods(settings: Settings) -> dict[str, str]:
     db = settings.paths.warehouse
     if not Path(db).is_file():
         return {}
+
+    def described(con: duckdb.DuckDBPyConnection, period_id: str) -> str:
+        try:
+            register = query(con, "report_register_of", period_id=period_id)
+        except duckdb.CatalogException:  # a warehouse from before the register
+            register = []
+        if register:
+            return f"{register[0]['doc_number_text']}, {register[0]['pdf_path']}"
+        lock = query(con, "reopen_lock_of", period_id=period_id)
+        return lock[0]["report_path"] or "" if lock else ""
+
     try:
         with connect(db, read_only=True) as con:
-            out = {}
-            for period_id in sorted(locked_periods(con)):
-                register = query(con, "report_register_of", period_id=period_id)
-                lock = query(con, "reopen_lock_of", period_id=period_id)
-                if register:
-                    out[period_id] = f"{register[0]['doc_number_text']}, {register[0]['pdf_path']}"
-                else:
-                    out[period_id] = lock[0]["report_path"] if lock else ""
-            return out
+            try:
+                locked = sorted(locked_periods(con))
+            except duckdb.CatalogException:  # a warehouse from before the locks: none
+                return {}
+            return {period_id: described(con, period_id) for period_id in locked}
     except (duckdb.IOException, duckdb.ConnectionException) as exc:
         raise WorkspaceBusyError(
             f"Không mở được kho dữ liệu {db} để đọc: một lượt chạy khác đang ghi vào kho.",

@@ -20,7 +20,12 @@ from flows.quarterly_report import quarterly_report
 from tasks.core.periods import Period
 from tasks.core.settings import Settings
 from tasks.core.workspace import ensure_workspace
-from tasks.report.backfill import BackfillRangeError, draft_clock
+from tasks.report.backfill import (
+    BackfillRangeError,
+    backfill_range,
+    draft_clock,
+    plan_backfill,
+)
 from tasks.report.issue import issue_report
 from tests.builders import build_workbook
 from tests.intake.test_intake import drop, run
@@ -79,6 +84,32 @@ def test_the_draft_clock_is_the_scheduled_drafts():
     assert draft_clock(CALENDAR, Q3).isoformat() == "2025-09-22T08:00:00+07:00"
     assert draft_clock(CALENDAR, Q1).isoformat() == "2025-03-20T08:00:00+07:00"
     assert draft_clock(CALENDAR, Period(2025, 4)).isoformat() == "2025-12-22T08:00:00+07:00"
+
+
+def test_a_dry_run_reads_a_warehouse_of_an_earlier_version_as_it_is(tmp_path):
+    """Locks without the register (before issue 7): the lock's file is named, nothing is added."""
+    import duckdb
+
+    settings = Settings(home=tmp_path / "home", now=NOW)
+    settings.paths.home.mkdir()
+    con = duckdb.connect(str(settings.paths.warehouse))
+    con.execute(
+        "CREATE TABLE period_locks (period_id VARCHAR PRIMARY KEY, locked_at TIMESTAMPTZ NOT NULL, "
+        "report_path VARCHAR, locked_by VARCHAR)"
+    )
+    con.execute(
+        "INSERT INTO period_locks VALUES ('2025Q2', TIMESTAMPTZ '2025-06-20 10:00:00+07', "
+        "'reports/2025Q2/bao-cao-2025Q2.pdf', 'dxreport report --final')"
+    )
+    con.close()
+    before = _tree(settings.paths.home)
+    plan = plan_backfill(settings, backfill_range("2025Q1", "2025Q3"), dry_run=True)
+    assert [(s.period, s.action, s.issued) for s in plan.steps] == [
+        ("2025Q1", "draft", ""),
+        ("2025Q2", "issued", "reports/2025Q2/bao-cao-2025Q2.pdf"),
+        ("2025Q3", "draft", ""),
+    ]
+    assert not plan.run_intake and _tree(settings.paths.home) == before
 
 
 @pytest.mark.parametrize(
