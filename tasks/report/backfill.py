@@ -100,9 +100,8 @@ class PeriodStep:
     pdf_path: str = ""  # after a real run: the draft written
     pdf_sha256: str = ""
     pages: int = 0
-    pdf_url: str = (
-        ""  # where an operator opens the draft (http from `dxreport server`, else file://)
-    )
+    # where an operator opens the draft: http from `dxreport server`, else file://
+    pdf_url: str = ""
 
     @property
     def draft_date(self) -> str:
@@ -110,10 +109,14 @@ class PeriodStep:
 
     def line(self) -> str:
         """One line for the run log and the command line (Vietnamese, then English)."""
-        if self.action == DRAFT:
-            done = f" → {self.pdf_path}" if self.pdf_path else ""
+        if self.action == DRAFT and self.pdf_path:
             return (
-                f"{self.period} ({self.label}): lập dự thảo ngày {self.draft_date}{done} / "
+                f"{self.period} ({self.label}): đã lập dự thảo ngày {self.draft_date}: "
+                f"{self.pdf_path} / draft dated {self.draft_date} rendered"
+            )
+        if self.action == DRAFT:
+            return (
+                f"{self.period} ({self.label}): lập dự thảo ngày {self.draft_date} / "
                 f"render the draft dated {self.draft_date}"
             )
         if self.action == ISSUED:

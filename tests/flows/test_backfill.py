@@ -25,6 +25,7 @@ from tasks.report.backfill import (
     backfill_range,
     draft_clock,
     plan_backfill,
+    result_text,
 )
 from tasks.report.issue import issue_report
 from tests.builders import build_workbook
@@ -264,6 +265,9 @@ def test_a_real_run_renders_the_drafts_in_order_skips_the_issued_period_and_matc
     assert q1_pdf.stat().st_mtime_ns < q3_pdf.stat().st_mtime_ns
     q1_text = " ".join(" ".join(p.extract_text() for p in PdfReader(q1_pdf).pages).split())
     assert "ngày 20 tháng 3 năm 2025" in q1_text and "DỰ THẢO" in q1_text
+    text = result_text(result)  # what `dxreport backfill --run` prints
+    assert text.startswith("Đã chạy lại 2025Q1–2025Q3: lập 2 dự thảo, bỏ qua 1 kỳ.")
+    assert f"2025Q3 (Quý III/2025): đã lập dự thảo ngày 22/09/2025: {q3_pdf}" in text
     markdown = _artifact("backfill-2025q1-2025q3", state.state_details.flow_run_id)
     assert f"[bao-cao-2025Q3-du-thao.pdf]({q3_pdf.resolve().as_uri()})" in markdown
     # the issued period: not one file of it written, no draft beside it
