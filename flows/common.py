@@ -17,7 +17,12 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def settings_for(home: str | None = None, now: str | None = None) -> Settings:
+def settings_for(
+    home: str | None = None, now: str | None = None, *, create: bool = False
+) -> Settings:
+    """Settings from a flow's parameters. A run of a deployment works only on an existing workspace
+    (a misspelt home must not become a new, empty one); the command line and `create` (the demo)
+    create it on first use, as INTERFACE.md says."""
     try:
         when = datetime.fromisoformat(now) if now else None
     except ValueError:
@@ -27,7 +32,30 @@ def settings_for(home: str | None = None, now: str | None = None) -> Settings:
             "Dùng dạng ISO, vd 2025-09-16T08:00:00+07:00.",
             "Use ISO form, e.g. 2025-09-16T08:00:00+07:00.",
         ) from None
-    return load_settings(home=home, now=when)
+    settings = load_settings(home=home, now=when)
+    if not create and _in_deployment() and not is_workspace(settings.paths.home):
+        raise UsageError(
+            f"Không có workspace dxreport tại {settings.paths.home} (thiếu catalog/ và "
+            "warehouse.duckdb).",
+            f"No dxreport workspace at {settings.paths.home} (no catalog/ or warehouse.duckdb).",
+            "Kiểm tra DXREPORT_HOME trong job_variables của deployment (dxreport server đặt sẵn), "
+            "hoặc tạo workspace bằng một lệnh dxreport trên máy chủ.",
+            "Check DXREPORT_HOME in the deployment's job_variables (dxreport server sets it), or "
+            "create the workspace with a dxreport command on the server.",
+        )
+    return settings
+
+
+def is_workspace(home: Path) -> bool:
+    return (home / "catalog").is_dir() or (home / "warehouse.duckdb").is_file()
+
+
+def _in_deployment() -> bool:
+    try:
+        from prefect.runtime import deployment
+    except ImportError:
+        return False
+    return bool(deployment.id)
 
 
 def resolve_period(period: str | None, settings: Settings) -> Period:
@@ -44,6 +72,9 @@ def fail_cleanly(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from flows.logs import register_project_loggers
+
+        register_project_loggers()  # also keeps Prefect's second, traceback-laden record out
         try:
             return fn(*args, **kwargs)
         except DxError as exc:
@@ -71,7 +102,10 @@ def run_name(kind: str) -> Callable[[], str]:
 
         params = dict(flow_run.parameters or {})
         try:
-            settings = settings_for(params.get("home"), params.get("now"))
+            now = params.get("now")
+            settings = load_settings(
+                home=params.get("home"), now=datetime.fromisoformat(now) if now else None
+            )
             clock = settings.clock()
             period = params.get("period") or params.get("from_period")
             p = Period.parse(period) if period else period_containing(clock.date()).prev()

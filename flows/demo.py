@@ -78,7 +78,7 @@ def deliver(settings: Settings, files: list[str]) -> int:
 @fail_cleanly
 def demo(home: Home = None) -> dict:
     """Build a demo workspace end to end and return the paths of the PDFs."""
-    settings = settings_for(home)
+    settings = settings_for(home, create=True)
     prepare_home(settings.paths.home)
     ensure_workspace(settings)
     catalog = workspace_catalog(settings)

@@ -179,6 +179,19 @@ def deploy_all(env: dict) -> None:
             "Không triển khai được các deployment từ prefect.yaml.",
             f"Deploying prefect.yaml failed: {done.stderr.strip()[-500:]}",
         )
+    # the stored forms: no unknown keys, no `home` (DXREPORT_HOME of env), schema enforced
+    tightened = subprocess.run(
+        [sys.executable, "-m", "flows.deployments"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if tightened.returncode != 0:
+        raise DxError(
+            "Không hoàn tất được biểu mẫu tham số của các deployment.",
+            f"Tightening the deployments' parameter forms failed: {tightened.stderr.strip()[-500:]}",
+        )
 
 
 def _check_can_start(home: Path, port: int, host: str = "127.0.0.1") -> None:

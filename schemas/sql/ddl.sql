@@ -214,7 +214,8 @@ JOIN current_submissions s USING (unit_code, period_id, version);
 -- command line): who decided, when, on which draft (its file and data digest), approve or reject and why.
 CREATE TABLE IF NOT EXISTS report_decisions (
     period_id        VARCHAR NOT NULL,
-    decided_at       TIMESTAMPTZ NOT NULL,
+    decision_no      INTEGER NOT NULL,            -- 1, 2, ... per period, in the order decided
+    decided_at       TIMESTAMPTZ NOT NULL,        -- the clock (DXREPORT_NOW when replaying)
     reviewer         VARCHAR NOT NULL,
     approved         BOOLEAN NOT NULL,
     reason           VARCHAR,                     -- required when not approved
@@ -223,5 +224,5 @@ CREATE TABLE IF NOT EXISTS report_decisions (
     data_sha256      VARCHAR NOT NULL,            -- digest of the draft's inputs
     source           VARCHAR NOT NULL,            -- 'ui' (Prefect pause form) or 'cli'
     flow_run_id      VARCHAR,
-    PRIMARY KEY (period_id, decided_at)
+    PRIMARY KEY (period_id, decision_no)
 );

@@ -1,5 +1,7 @@
--- One reviewer decision on a draft report (report_decisions; grain: period x decision time).
-INSERT INTO report_decisions (period_id, decided_at, reviewer, approved, reason, draft_pdf,
-                              draft_sha256, data_sha256, source, flow_run_id)
-VALUES ($period_id, $decided_at, $reviewer, $approved, $reason, $draft_pdf, $draft_sha256,
-        $data_sha256, $source, $flow_run_id);
+-- One reviewer decision on a draft report (report_decisions; grain: period x decision number).
+INSERT INTO report_decisions (period_id, decision_no, decided_at, reviewer, approved, reason,
+                              draft_pdf, draft_sha256, data_sha256, source, flow_run_id)
+SELECT $period_id, coalesce(max(decision_no), 0) + 1, $decided_at, $reviewer, $approved, $reason,
+       $draft_pdf, $draft_sha256, $data_sha256, $source, $flow_run_id
+FROM report_decisions
+WHERE period_id = $period_id;

@@ -42,6 +42,21 @@ REPORT_TEMPLATE = "report.html.j2"
 log = logging.getLogger(__name__)
 
 
+class _SvgPresentationAttributes(logging.Filter):
+    """WeasyPrint reads an SVG's presentation attributes (fill, stroke, …) as CSS too, and warns
+    once per attribute that CSS has no such property: noise in the run's log (hundreds of lines per
+    chart page), nothing is lost in the drawing. Other warnings pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.getMessage().startswith("Ignored `")
+            and "unknown property" in record.getMessage()
+        )
+
+
+logging.getLogger("weasyprint").addFilter(_SvgPresentationAttributes())
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A file embedded in the PDF (PDF/A-3 associated file)."""

@@ -7,8 +7,10 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from flows.server import wait_healthy
@@ -97,8 +99,49 @@ def server(tmp_path):
         log.close()
 
 
-def test_deploy_from_prefect_yaml_and_run_intake(server, tmp_path):
-    env = server
+def _api(env, method, path, **kw):
+    import httpx
+
+    response = httpx.request(method, env["PREFECT_API_URL"] + path, timeout=60, **kw)
+    return response
+
+
+def _deployment(env, name):
+    response = _api(env, "GET", f"/deployments/name/{name}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _create_run(env, deployment, parameters):
+    return _api(
+        env,
+        "POST",
+        f"/deployments/{deployment['id']}/create_flow_run",
+        json={"parameters": parameters},
+    )
+
+
+def _wait_state(env, run_id, wanted, timeout=300):
+    deadline = time.monotonic() + timeout
+    state = None
+    while time.monotonic() < deadline:
+        run = _api(env, "GET", f"/flow_runs/{run_id}").json()
+        state = run["state"]["type"]
+        if state in wanted:
+            return run
+        time.sleep(1)
+    raise AssertionError(f"run {run_id} stayed {state}, wanted {wanted}")
+
+
+def _artifact_keys(env, run_id):
+    found = _api(
+        env, "POST", "/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [run_id]}}}
+    ).json()
+    return {a["key"] for a in found if a.get("key")}
+
+
+def test_deploy_from_prefect_yaml_run_intake_and_sign_off_a_report(server, tmp_path):
+    env = dict(server)
     home = tmp_path / "ws"
     (home / "inbox").mkdir(parents=True)
     build_workbook(
@@ -110,42 +153,146 @@ def test_deploy_from_prefect_yaml_and_run_intake(server, tmp_path):
     )
     for name in ("intake", "quarterly-report", "make-templates", "demo"):
         assert name in out.stdout
-    run = _prefect(
-        env,
-        "deployment",
-        "run",
-        "intake/intake",
-        "--param",
-        f"home={home}",
-        "--param",
-        "now=2025-09-16T08:00:00+07:00",
-    )
-    assert "intake" in run.stdout
-    # a worker started with --run-once polls once; the run may not be in the pool's queue at that
-    # instant (a long-running worker would poll again): poll up to three times
-    for _ in range(3):
-        worker = _prefect(
-            env, "worker", "start", "--pool", "dxreport", "--run-once", timeout=300, check=False
-        )
-        if list((home / "receipts").glob("*.json")):
-            break
-    receipts = sorted((home / "receipts").glob("*.json"))
-    assert receipts, worker.stdout + worker.stderr
-    receipt = json.loads(receipts[0].read_text(encoding="utf-8"))
-    assert receipt["unit"] == "P_HAI_CHAU" and receipt["version"] == 1
-    assert receipt["status"] in ("accepted", "accepted_with_warnings")
-    assert not list((home / "inbox").iterdir())
-    check = subprocess.run(
-        [sys.executable, "-c", FLOW_RUN_STATES],
+    # the step `dxreport server` runs after deploying: workspace, strict forms, calendar schedules
+    env["DXREPORT_HOME"] = str(home)
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.deployments"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
-    runs = json.loads(check.stdout.strip().splitlines()[-1])
-    assert [r for r in runs if r[1] != "SCHEDULED"] == [["intake", "COMPLETED"]], check.stderr
-    assert {"intake", "quarterly-report", "make-templates"} <= {
-        r[0] for r in runs
-    }  # schedules are live
+    assert done.returncode == 0, done.stderr
+
+    # the form the server stores: Vietnamese, no home, a period pattern, no unknown keys
+    report = _deployment(env, "quarterly-report/quarterly-report")
+    schema = report["parameter_openapi_schema"]
+    assert "home" not in schema["properties"] and schema["additionalProperties"] is False
+    assert schema["properties"]["period"]["title"] == "Kỳ báo cáo (vd 2025Q3)"
+    assert schema["properties"]["period"]["pattern"] == "^\\d{4}Q[1-4]$"
+    assert report["enforce_parameter_schema"] is True
+    assert report["job_variables"]["env"]["DXREPORT_HOME"] == str(home)
+    refused = _create_run(env, report, {"period": "2025Q9"})
+    assert refused.status_code == 409 and "period" in refused.text
+    assert _create_run(env, report, {"peroid": "2025Q3"}).status_code == 409
+    # the draft's schedule: the 20th, or the next working day (never a weekend)
+    schedules = _api(env, "GET", f"/deployments/{report['id']}/schedules").json()
+    assert len(schedules) == 1 and "RDATE" in schedules[0]["schedule"]["rrule"]
+
+    intake = _deployment(env, "intake/intake")
+    worker_log = open(tmp_path / "worker.log", "w")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "worker", "start", "--pool", "dxreport"],
+        cwd=ROOT,
+        env=env,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        # a new workspace: the intake of a deployment refuses a home that is not one
+        created = _create_run(env, intake, {"now": "2025-09-16T08:00:00+07:00"})
+        assert created.status_code == 201, created.text
+        failed = _wait_state(env, created.json()["id"], {"FAILED", "COMPLETED", "CRASHED"})
+        assert failed["state"]["type"] == "FAILED"
+        assert "Không có workspace dxreport" in failed["state"]["message"]
+        assert "Traceback" not in failed["state"]["message"]
+        subprocess.run(  # the command line creates the workspace (first use)
+            [
+                sys.executable,
+                "-m",
+                "flows.cli",
+                "status",
+                "--period",
+                "2025Q3",
+                "--home",
+                str(home),
+            ],
+            cwd=ROOT,
+            env={k: v for k, v in env.items() if k != "PREFECT_API_URL"},
+            capture_output=True,
+            timeout=300,
+        )
+        assert (home / "catalog").is_dir()
+
+        created = _create_run(env, intake, {"now": "2025-09-16T08:00:00+07:00"})
+        run = _wait_state(env, created.json()["id"], {"COMPLETED", "FAILED", "CRASHED"})
+        assert run["state"]["type"] == "COMPLETED", (tmp_path / "worker.log").read_text()
+        assert run["name"].startswith("intake-2025Q3-20250916-0800")
+        receipts = sorted((home / "receipts").glob("*.json"))
+        receipt = json.loads(receipts[0].read_text(encoding="utf-8"))
+        assert receipt["unit"] == "P_HAI_CHAU" and receipt["version"] == 1
+        assert not list((home / "inbox").iterdir())
+
+        params = {
+            "period": "2025Q3",
+            "final": True,
+            "now": "2025-09-19T10:00:00+07:00",
+            "signer": "Trần Văn Minh",
+            "unit_pages": False,
+        }
+        # rejected once: the draft stays, the reason is stored
+        first = _create_run(env, report, params).json()
+        paused = _wait_state(env, first["id"], {"PAUSED", "FAILED", "CRASHED"})
+        assert paused["state"]["type"] == "PAUSED", (tmp_path / "worker.log").read_text()
+        assert paused["name"] == "report-2025Q3-final"
+        reason = "Cần kiểm tra lại số tin bài"
+        bad = _api(
+            env,
+            "POST",
+            f"/flow_runs/{first['id']}/resume",
+            json={"run_input": {"approve": False, "reviewer": "Lê Thị Duyệt"}},
+        )
+        assert bad.json().get("status") != "ACCEPT"  # a rejection without a reason is refused
+        answered = _api(
+            env,
+            "POST",
+            f"/flow_runs/{first['id']}/resume",
+            json={"run_input": {"approve": False, "reviewer": "Lê Thị Duyệt", "reason": reason}},
+        )
+        assert answered.json()["status"] == "ACCEPT", answered.text
+        done_run = _wait_state(env, first["id"], {"COMPLETED", "FAILED", "CRASHED"})
+        assert done_run["state"]["type"] == "COMPLETED"
+        folder = home / "reports" / "2025Q3"
+        assert sorted(p.name for p in folder.glob("*.pdf")) == ["bao-cao-2025Q3-du-thao.pdf"]
+        assert {"report-2025q3-draft", "report-2025q3-sign-off"} <= _artifact_keys(env, first["id"])
+
+        # approved: the final report, its number from the register, the period locked
+        second = _create_run(env, report, params).json()
+        _wait_state(env, second["id"], {"PAUSED"})
+        answered = _api(
+            env,
+            "POST",
+            f"/flow_runs/{second['id']}/resume",
+            json={"run_input": {"approve": True, "reviewer": "Lê Thị Duyệt"}},
+        )
+        assert answered.json()["status"] == "ACCEPT", answered.text
+        done_run = _wait_state(env, second["id"], {"COMPLETED", "FAILED", "CRASHED"})
+        assert done_run["state"]["type"] == "COMPLETED", (tmp_path / "worker.log").read_text()
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["doc_number"].startswith("Số: 1/BC-")
+        assert manifest["sign_off"]["reviewer"] == "Lê Thị Duyệt"
+        assert manifest["sign_off"]["source"] == "ui"
+        assert manifest["sign_off"]["flow_run_id"] == second["id"]
+        assert (folder / "bao-cao-2025Q3.pdf").exists()
+        assert {"report-2025q3-final", "report-2025q3-final-pdf"} <= _artifact_keys(
+            env, second["id"]
+        )
+        con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+        try:
+            decisions = con.execute(
+                "SELECT approved, reason, source FROM report_decisions ORDER BY decision_no"
+            ).fetchall()
+            locks = con.execute("SELECT period_id FROM period_locks").fetchall()
+        finally:
+            con.close()
+        assert decisions == [(False, reason, "ui"), (True, None, "ui")]
+        assert locks == [("2025Q3",)]
+    finally:
+        worker.send_signal(2)
+        try:
+            worker.wait(60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        worker_log.close()
     shutil.rmtree(home)

@@ -1,0 +1,125 @@
+"""After `prefect deploy --all`: every dxreport deployment's stored form refuses unknown keys and
+has no `home` field (the workspace comes from the deployment's environment, `job_variables.env`),
+and the calendar-bound deployments get their run dates from the reporting calendar (RDATE
+schedules in Asia/Ho_Chi_Minh: tasks/core/run_calendar.py).
+
+    DXREPORT_HOME=/srv/dxreport-home python -m flows.deployments
+
+`prefect deploy` cannot say either: Prefect's ParameterSchema keeps only title, type, properties,
+required and definitions. The server stores any JSON Schema, so this step PATCHes the deployments
+it just created. `dxreport server` runs it after deploying.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from datetime import UTC, date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tasks.core.periods import ReportingCalendar
+from tasks.core.run_calendar import run_times
+from tasks.core.settings import load_settings
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# parameters the environment gives, never the form
+FROM_ENVIRONMENT = ("home",)
+# deployment name -> the kind of run dates it takes from the reporting calendar
+CALENDAR_RUNS = {
+    "quarterly-report": "report",
+    "make-templates": "templates",
+    "remind-missing": "remind",
+}
+
+
+def deployment_names(prefect_yaml: Path = PROJECT_DIR / "prefect.yaml") -> list[str]:
+    """`flow-name/deployment-name` of every deployment in prefect.yaml."""
+    from prefect.flows import load_flow_from_entrypoint
+
+    spec = yaml.safe_load(prefect_yaml.read_text(encoding="utf-8"))
+    names = []
+    for d in spec["deployments"]:
+        flow: Any = load_flow_from_entrypoint(str(PROJECT_DIR / d["entrypoint"]))
+        names.append(f"{flow.name}/{d['name']}")
+    return names
+
+
+def tightened(schema: dict[str, Any]) -> dict[str, Any]:
+    """The form as the server should check it: no unknown keys, no environment-given fields."""
+    out = dict(schema)
+    out["properties"] = {
+        k: v for k, v in schema.get("properties", {}).items() if k not in FROM_ENVIRONMENT
+    }
+    out["required"] = [k for k in schema.get("required", []) if k not in FROM_ENVIRONMENT]
+    out["additionalProperties"] = False
+    return out
+
+
+def with_home(job_variables: dict[str, Any] | None, home: Path) -> dict[str, Any]:
+    variables = dict(job_variables or {})
+    env = dict(variables.get("env") or {})
+    env["DXREPORT_HOME"] = str(home)
+    variables["env"] = env
+    return variables
+
+
+def calendar_schedule(kind: str, start: date, calendar: ReportingCalendar):
+    """An RDATE schedule of the run times of `kind` from `start` (two years ahead)."""
+    from dateutil.rrule import rruleset
+    from prefect.client.schemas.schedules import RRuleSchedule
+
+    dates = rruleset()
+    for when in run_times(kind, start, calendar):
+        dates.rdate(when.astimezone(UTC))  # Prefect writes RDATEs as UTC ("...Z")
+    return RRuleSchedule.from_rrule(dates)
+
+
+async def tighten_deployments(names: list[str], home: Path) -> list[str]:
+    """PATCH each deployment: the tightened schema, schema enforcement on, DXREPORT_HOME in its
+    environment; replace the schedules of the calendar-bound ones. Returns the names done."""
+    from prefect.client.orchestration import get_client
+
+    settings = load_settings(home=home)
+    today = settings.clock().date()
+    done = []
+    async with get_client() as client:
+        for name in names:
+            deployment = await client.read_deployment_by_name(name)
+            body = {
+                "parameter_openapi_schema": tightened(deployment.parameter_openapi_schema or {}),
+                "enforce_parameter_schema": True,
+                "job_variables": with_home(deployment.job_variables, home),
+            }
+            response = await client._client.patch(f"/deployments/{deployment.id}", json=body)
+            response.raise_for_status()
+            kind = CALENDAR_RUNS.get(name.split("/", 1)[1])
+            if kind:
+                for old in await client.read_deployment_schedules(deployment.id):
+                    await client.delete_deployment_schedule(deployment.id, old.id)
+                await client.create_deployment_schedules(
+                    deployment.id, [(calendar_schedule(kind, today, settings.calendar), True)]
+                )
+            done.append(name)
+    return done
+
+
+def main() -> int:
+    home = os.environ.get("DXREPORT_HOME")
+    if not home:
+        print(
+            "Cần DXREPORT_HOME (thư mục workspace của các deployment). / DXREPORT_HOME is needed "
+            "(the deployments' workspace).",
+            file=sys.stderr,
+        )
+        return 2
+    done = asyncio.run(tighten_deployments(deployment_names(), Path(home).resolve()))
+    print(f"{len(done)} deployment: biểu mẫu chặt, workspace {home} / forms tightened")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
