@@ -11,28 +11,20 @@ Rules (issue 8, item 3):
 - A period whose draft is not due yet (its draft clock is after the run's clock) is skipped.
 - A backfilled draft is rendered on the clock a scheduled draft of the period would have had
   (`draft_clock`: 08:00 in Asia/Ho_Chi_Minh on the 20th of the quarter's last month, or the next
-  working day), never the wall clock, so it is byte for byte the draft rendered at the time from
+  working day: the schedule's own rule, tasks/core/run_calendar.py), never the wall clock, so it is byte for byte the draft rendered at the time from
   the same inputs (tasks/report/issue.py: the PDF's dates come from that clock).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
 
 from tasks.core.errors import UsageError, WorkspaceBusyError
-from tasks.core.periods import (
-    Period,
-    ReportingCalendar,
-    format_date_vi,
-    issue_date,
-    periods_between,
-)
+from tasks.core.periods import Period, ReportingCalendar, format_date_vi, periods_between
+from tasks.core.run_calendar import RUN_AT, draft_day
 from tasks.core.settings import TZ, Settings
-
-# A scheduled draft runs at 08:00 (the `quarterly-report` deployment's schedule in prefect.yaml).
-DRAFT_TIME = time(8, 0)
 
 DRAFT, ISSUED, NOT_DUE = "draft", "issued", "not_due"
 ACTION_TEXT = {
@@ -75,17 +67,12 @@ def backfill_range(first: str | None, last: str | None) -> list[Period]:
     return periods_between(start, end)
 
 
-def draft_day(calendar: ReportingCalendar, period: Period) -> date:
-    """The day the period's draft is scheduled: the report's due day of the quarter's last month
-    (`report_due_day`, the 20th), or the next working day when that is not one (issue 8, item 5).
-    It is also the date the draft the `quarterly-report` schedule rendered on the 20th itself bears
-    (`tasks.core.periods.issue_date`): the draft of the time, whichever of the two schedules ran it."""
-    return issue_date(date(period.year, period.quarter * 3, calendar.report_due_day))
-
-
 def draft_clock(calendar: ReportingCalendar, period: Period) -> datetime:
-    """The clock of the period's scheduled draft: 08:00 (the schedule's hour) on `draft_day`."""
-    return datetime.combine(draft_day(calendar, period), DRAFT_TIME, TZ)
+    """The clock of the period's scheduled draft (tasks/core/run_calendar.py): 08:00 on the 20th of
+    the quarter's last month (the configured due day), or the next working day. It is also the
+    date the draft the former cron rendered on the 20th itself bears (`issue_date`): the draft of
+    the time, whichever schedule ran it."""
+    return datetime.combine(draft_day(period, calendar), RUN_AT, TZ)
 
 
 @dataclass(frozen=True)
