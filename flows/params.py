@@ -134,3 +134,30 @@ DryRun = Annotated[
         "nguyên.",
     ),
 ]
+# --- reminders (remind-missing) -----------------------------------------------------------------
+RemindPeriodId = Annotated[
+    str | None,
+    form(
+        title="Kỳ báo cáo cần nhắc (vd 2025Q3)",
+        description="Dạng NămQQuý, vd 2025Q3. Để trống: kỳ sắp hết hạn số liệu (từ 10 ngày trước "
+        "ngày chốt), nếu không thì quý vừa chốt số liệu gần nhất.",
+        pattern=PERIOD_PATTERN,
+    ),
+]
+ReminderRound = Annotated[
+    str | None,
+    form(
+        title="Đợt nhắc",
+        description="Mỗi đơn vị nhận tối đa một thư mỗi đợt (chạy lại không gửi trùng). Để trống: "
+        "truoc-han đến hết hạn gửi, sau-han sau hạn. Đặt tên khác (vd lan-3) để nhắc thêm một đợt.",
+        pattern=r"^[a-z0-9][a-z0-9-]{0,39}$",
+    ),
+]
+RemindDryRun = Annotated[
+    bool,
+    form(
+        title="Chạy thử (không ghi, không gửi)",
+        description="Bật: chỉ liệt kê đơn vị sẽ được nhắc. Tắt (mặc định): ghi thư vào outbox/ và "
+        "gửi khi đã cấu hình máy chủ thư (DXREPORT_SMTP_HOST).",
+    ),
+]

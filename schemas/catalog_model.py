@@ -7,6 +7,7 @@ fails with a CatalogError naming the file and the entry.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import cached_property
@@ -68,6 +69,15 @@ class Unit(_Model):
     valid_from: date
     valid_to: date | None = None
     successor_of: tuple[str, ...] = ()
+    # where reminders go (flow remind-missing); several addresses separated by ',' or ';'
+    email: str | None = Field(
+        default=None, pattern=r"^\s*[^@\s,;]+@[^@\s,;]+(\s*[,;]\s*[^@\s,;]+@[^@\s,;]+)*\s*$"
+    )
+
+    @property
+    def emails(self) -> tuple[str, ...]:
+        """The unit's addresses (none: reminders stay in outbox/)."""
+        return tuple(a.strip() for a in re.split(r"[,;]", self.email or "") if a.strip())
 
     def active_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

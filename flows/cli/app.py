@@ -353,9 +353,48 @@ def backfill(
 
 
 @verb(
+    "remind",
+    "Nhắc đơn vị chưa gửi báo cáo hợp lệ: thư vào outbox/<kỳ>/, gửi qua máy chủ thư nếu đã cấu hình; "
+    "chạy lại không gửi trùng / remind units without an accepted submission: letters in "
+    "outbox/<period>/, mailed when an SMTP server is configured; a rerun sends nothing twice",
+)
+def remind(
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            metavar="P",
+            help=f"Kỳ báo cáo / reporting period, {PERIOD_EXAMPLE}; mặc định kỳ sắp hết hạn số "
+            "liệu, nếu không thì quý vừa chốt / default: the period about to close, else the "
+            "latest closed quarter",
+            show_default=False,
+        ),
+    ] = None,
+    round_id: Annotated[
+        str | None,
+        typer.Option(
+            "--round",
+            metavar="NAME",
+            help="Đợt nhắc, vd lan-3; mặc định truoc-han / sau-han theo hạn gửi / reminder round "
+            "(default: truoc-han before the deadline, sau-han after it)",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Chỉ liệt kê, không ghi, không gửi / list only, write and send nothing",
+        ),
+    ] = False,
+) -> dict:
+    return {"period": period, "round": round_id, "dry_run": dry_run}
+
+
+@verb(
     "add-units",
     "Thêm hoặc sửa đơn vị từ tệp CSV / add or update units from a CSV "
-    "(code,name,type,valid_from,valid_to,successor_of)",
+    "(code,name,type,valid_from,valid_to,successor_of[,email])",
     parent=catalog_app,
 )
 def add_units(

@@ -14,7 +14,7 @@ from pathlib import Path
 from flows.cli.app import Invocation
 from tasks.core.errors import UsageError
 
-FLOW_VERBS = ("demo", "template", "intake", "report", "reopen", "backfill")
+FLOW_VERBS = ("demo", "template", "intake", "report", "reopen", "backfill", "remind")
 
 
 def quiet(verbose: bool) -> None:
@@ -80,6 +80,10 @@ def run(inv: Invocation) -> tuple[object, str]:
 
         periods = backfill_range(params["from_period"], params["to_period"])
         params["from_period"], params["to_period"] = periods[0].id, periods[-1].id
+    if inv.verb == "remind":  # a bad round name is refused before Prefect starts
+        from tasks.remind.round import check_round
+
+        check_round(params.get("round"))
     if inv.verb in FLOW_VERBS:
         return _run_flow(inv, params, settings)
     if inv.verb == "status":
@@ -210,6 +214,10 @@ def _flow(verb: str) -> tuple[Callable[..., dict], Callable[[dict], str]]:
         from tasks.report.backfill import result_text
 
         return backfill, result_text
+    if verb == "remind":
+        from flows.remind import remind_missing, result_text
+
+        return remind_missing, result_text
     from flows.quarterly_report import quarterly_report
 
     return quarterly_report, _report_text

@@ -226,3 +226,22 @@ CREATE TABLE IF NOT EXISTS report_decisions (
     flow_run_id      VARCHAR,
     PRIMARY KEY (period_id, decision_no)
 );
+
+-- Grain: one row per reminder letter: unit x period x reminder round (flow remind-missing). The
+-- letter is written to outbox/<period>/<round>/<unit>.eml; a row whose status is 'sent' is never
+-- sent again (a rerun of the same round sends nothing twice), the others are tried again.
+CREATE TABLE IF NOT EXISTS reminders (
+    period_id    VARCHAR NOT NULL,
+    round        VARCHAR NOT NULL,                -- e.g. truoc-han, sau-han, or the operator's label
+    unit_code    VARCHAR NOT NULL,
+    cause        VARCHAR NOT NULL,                -- missing | rejected (only rejected files arrived)
+    recipients   VARCHAR,                         -- the addresses, ', '-separated; NULL: none known
+    status       VARCHAR NOT NULL,                -- sent | failed | no_email | written (no SMTP server)
+    eml_path     VARCHAR NOT NULL,                -- relative to the workspace
+    message_id   VARCHAR NOT NULL,
+    attempts     INTEGER NOT NULL,                -- SMTP tries, over every run of this round
+    error        VARCHAR,                         -- the last failure, as the server said it
+    written_at   TIMESTAMPTZ NOT NULL,            -- the clock (DXREPORT_NOW when replaying)
+    sent_at      TIMESTAMPTZ,
+    PRIMARY KEY (period_id, round, unit_code)
+);

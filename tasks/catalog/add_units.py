@@ -1,7 +1,8 @@
 """`dxreport catalog add-units FILE.csv`: add or update units in the workspace catalogue.
 
 CSV columns: code,name,type,valid_from,valid_to,successor_of (dates yyyy-mm-dd or dd/mm/yyyy;
-successor_of: codes separated by ';', '|' or spaces). The merged catalogue is checked like the rest
+successor_of: codes separated by ';', '|' or spaces), and optionally email (the unit's addresses for
+reminders, several separated by ';'; an empty cell keeps the address the catalogue has). The merged catalogue is checked like the rest
 before anything is written; units.yaml is then rewritten in place for updated codes and appended to
 for new ones, keeping the operator's comments.
 """
@@ -23,6 +24,7 @@ from tasks.core.settings import Settings
 from tasks.core.workspace import workspace_catalog, workspace_lock
 
 COLUMNS = ["code", "name", "type", "valid_from", "valid_to", "successor_of"]
+OPTIONAL_COLUMNS = ["email"]
 
 
 def _date(text: str) -> date | None:
@@ -77,6 +79,7 @@ def read_units_csv(path: Path) -> list[Unit]:
                     valid_from=_date(row["valid_from"]),
                     valid_to=_date(row["valid_to"]),
                     successor_of=tuple(c for c in re.split(r"[;|\s]+", row["successor_of"]) if c),
+                    email=row.get("email") or None,
                 )
             )
         except (ValueError, ValidationError) as exc:
@@ -92,12 +95,21 @@ def read_units_csv(path: Path) -> list[Unit]:
     return units
 
 
+def _keep_email(existing: Unit | None, unit: Unit) -> Unit:
+    """An update without an e-mail address keeps the one the catalogue has."""
+    if unit.email or existing is None or not existing.email:
+        return unit
+    return unit.model_copy(update={"email": existing.email})
+
+
 def _yaml_line(unit: Unit) -> str:
     data = {"code": unit.code, "name": unit.name, "type": unit.type, "valid_from": unit.valid_from}
     if unit.valid_to:
         data["valid_to"] = unit.valid_to
     if unit.successor_of:
         data["successor_of"] = list(unit.successor_of)
+    if unit.email:
+        data["email"] = unit.email
     body = yaml.safe_dump(
         data, allow_unicode=True, default_flow_style=True, sort_keys=False, width=10_000
     ).strip()
@@ -107,7 +119,7 @@ def _yaml_line(unit: Unit) -> str:
 def add_units(settings: Settings, csv_path: Path) -> dict:
     with workspace_lock(settings):
         catalog = workspace_catalog(settings)
-        units = read_units_csv(csv_path)
+        units = [_keep_email(catalog.unit(u.code), u) for u in read_units_csv(csv_path)]
         try:
             catalog.with_units(units)  # checks the merged catalogue; raises CatalogError
         except CatalogError as exc:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tasks.core.periods import TZ, TZ_NAME, ReportingCalendar
@@ -80,6 +81,34 @@ class Settings(BaseSettings):
         "on every address (0.0.0.0)",
     )
 
+    # --- reminders by mail (flow remind-missing): no smtp_host, letters are only written to outbox/
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for reminders; empty: letters only in outbox/"
+    )
+    smtp_port: int | None = Field(
+        default=None, ge=1, le=65535, description="default: 587 (starttls), 465 (ssl), 25 (none)"
+    )
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", description="STARTTLS, implicit TLS (ssl) or none (a local relay)"
+    )
+    smtp_user: str | None = Field(default=None, description="SMTP login; empty: no login")
+    smtp_password: SecretStr | None = Field(
+        default=None, description="SMTP password (or smtp_password_block)"
+    )
+    smtp_password_block: str | None = Field(
+        default=None, description="name of a Prefect Secret block holding the SMTP password"
+    )
+    smtp_sender: str | None = Field(
+        default=None,
+        description="From: address of reminders; default: the issuer's contact e-mail "
+        "(organisation.yaml)",
+    )
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    smtp_attempts: int = Field(default=3, ge=1, le=10, description="tries per letter")
+    smtp_retry_delay_seconds: float = Field(
+        default=5.0, ge=0, description="wait before the 2nd try; doubled before each next one"
+    )
+
     def clock(self) -> datetime:
         """The current time, aware, in Asia/Ho_Chi_Minh (DXREPORT_NOW when set)."""
         if self.now is not None:
@@ -109,6 +138,7 @@ class WorkspacePaths:
         self.reports = home / "reports"
         self.templates = home / "templates"
         self.feedback = home / "feedback"
+        self.outbox = home / "outbox"
         self.warehouse = home / "warehouse.duckdb"
         self.lock = home / ".dxreport.lock"
 
