@@ -200,7 +200,7 @@ def write_round(
                 reminders.append(replace(reminder, status="dry_run", eml_path=""))
                 continue
             folder.mkdir(parents=True, exist_ok=True)
-            write_atomic_bytes(path, to_message(letter, sender, now).as_bytes())
+            write_atomic_bytes(path, to_message(letter, sender, now))
             _record(con, period, round_id, reminder, now)
             reminders.append(reminder)
     return replace(base, reminders=tuple(reminders))

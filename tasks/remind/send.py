@@ -9,6 +9,7 @@ run of the same round sends them.
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 import time
@@ -103,7 +104,7 @@ class Mailer:
                 smtp.starttls(context=context)
                 smtp.ehlo()
             if s.user:
-                smtp.login(s.user, s.password or "")
+                _login(smtp, s.user, s.password or "")
         except BaseException:
             _quietly_close(smtp)
             raise
@@ -131,6 +132,18 @@ class Mailer:
         self.reset()
 
 
+def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """smtplib's login, but for a non-ASCII user or password (a Vietnamese pass phrase) AUTH PLAIN
+    in UTF-8 (RFC 4616): smtplib encodes credentials as ASCII and would fail."""
+    if (user + password).isascii():
+        smtp.login(user, password)
+        return
+    token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+    code, response = smtp.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, response)
+
+
 def _quietly_close(smtp: smtplib.SMTP) -> None:
     try:
         smtp.close()
@@ -153,7 +166,7 @@ def send_with_retries(
     for attempt in range(1, attempts + 1):
         try:
             refused = mailer.send(sender, recipients, data)
-        except (smtplib.SMTPException, OSError) as exc:
+        except (smtplib.SMTPException, OSError, ValueError) as exc:  # ValueError: bad encoding
             error = describe_error(exc)
             server_down = isinstance(exc, SERVER_ERRORS) or (
                 isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
