@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
-from flows.common import fail_cleanly, settings_for
+from flows.common import fail_cleanly, report_link, settings_for
 from flows.logs import register_project_loggers
 from flows.params import Home, Now, RemindDryRun, ReminderRound, RemindPeriodId
 from flows.shared import load_catalog
@@ -112,7 +113,7 @@ def remind_missing(
     result = rounds.result(plan, server, settings.paths.home)
     log_outcomes(result)
     if rounds.something_happened(plan):
-        publish(result)
+        publish(result, settings)
     return result
 
 
@@ -149,21 +150,34 @@ def headline(result: dict) -> str:
     )
 
 
-def publish(result: dict) -> None:
-    """Who was reminded, keyed per period: a summary and one row per unit."""
+def publish(result: dict, settings: Settings) -> None:
+    """Who was reminded, keyed per period: a summary and one row per unit, with links to the
+    letters (http while `dxreport server` serves outbox/, else file://)."""
     key = f"remind-{result['period'].lower()}"
+    home = settings.paths.home
+
+    def link(rel: str) -> str:
+        return report_link(settings, home / rel) if rel else ""
+
     lines = [
         f"# Nhắc gửi báo cáo {result['label']} — đợt {result['round']}",
         "",
         f"- Hạn gửi của đơn vị: {result['deadline_vi']}",
         f"- Máy chủ thư: {result['smtp'] or 'chưa cấu hình (chỉ ghi vào outbox)'}",
-        f"- Thư: `{result['outbox']}`",
+        f"- Thư: [{result['outbox']}]({report_link(settings, Path(result['outbox']))})",
         *(f"- **{rounds.STATUS_TEXT[k]}** ({k}): {v}" for k, v in sorted(result["counts"].items())),
     ]
     failed = [u for u in result["units"] if u["status"] == "failed"]
     if failed:
         lines += ["", "## Gửi không được (sẽ thử lại ở lần chạy sau của đợt này)", ""]
         lines += [f"- {u['unit']} {u['name']}: {u['error']}" for u in failed]
+    letters = [u for u in result["units"] if u["eml"]]
+    if letters:
+        lines += ["", "## Thư đã lập", ""]
+        lines += [
+            f"- [{u['unit']}]({link(u['eml'])}) {u['name']}: {rounds.STATUS_TEXT[u['status']]}"
+            for u in letters
+        ]
     create_markdown_artifact("\n".join(lines), key=key, description="Reminders of this run")
     rows = [
         {
@@ -175,7 +189,7 @@ def publish(result: dict) -> None:
             "kết quả": rounds.STATUS_TEXT[u["status"]],
             "số lần thử": u["attempts"],
             "lỗi": u["error"] or "",
-            "thư": u["eml"],
+            "thư": link(u["eml"]),
         }
         for u in result["units"]
     ]

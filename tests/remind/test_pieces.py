@@ -36,6 +36,25 @@ def test_the_default_period_is_the_one_whose_deadline_is_near(today, period):
     assert reminder_period(today).id == period
 
 
+def test_the_scheduled_reminders_remind_their_own_period(make_settings):
+    """Every reminder date of the schedule (tasks/core/run_calendar.py) defaults to the period it is
+    scheduled for, in the right round."""
+    from datetime import datetime
+
+    from tasks.core.periods import TZ
+    from tasks.core.run_calendar import reminder_days
+
+    calendar = make_settings().calendar
+    p = Period.parse("2025Q1")
+    for _ in range(12):
+        before, after = reminder_days(p, calendar)
+        assert reminder_period(before) == p and reminder_period(after) == p, p
+        for day, expected in ((before, "truoc-han"), (after, "sau-han")):
+            when = datetime.combine(day, datetime.min.time(), TZ).replace(hour=8).isoformat()
+            assert default_round(p, make_settings(now=when)) == expected
+        p = p.next()
+
+
 def test_the_default_round_is_before_or_after_the_deadline(make_settings):
     assert default_round(Q3, make_settings(now="2025-09-16T17:00:00+07:00")) == "truoc-han"
     assert default_round(Q3, make_settings(now="2025-09-17T08:00:00+07:00")) == "sau-han"

@@ -58,6 +58,19 @@ def artifacts(key: str) -> list:
     return asyncio.run(read())
 
 
+def flow_runs(name: str) -> list:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+
+    async def read():
+        async with get_client() as client:
+            return await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[name]))
+            )
+
+    return asyncio.run(read())
+
+
 def remind(home, *extra: str, now: str = BEFORE) -> tuple[int, dict]:
     import io
     from contextlib import redirect_stdout
@@ -144,7 +157,16 @@ def test_a_round_mails_each_missing_unit_once_in_utf8_and_a_rerun_sends_nothing_
     assert "chưa nhận được báo cáo Quý III/2025 của quý cơ quan." in parse(vp).get_content()
     # the unit without an address: its letter is written, and the run says so
     assert (home / "outbox" / "2025Q3" / "truoc-han" / "B_BAO_DA_NANG.eml").is_file()
-    assert artifacts("remind-2025q3") and artifacts("remind-2025q3-units")
+    (summary,) = artifacts("remind-2025q3")
+    assert "Nhắc gửi báo cáo Quý III/2025 — đợt truoc-han" in summary.data
+    assert "DT_THANH_DOAN.eml" in summary.data and "không có địa chỉ thư" in summary.data
+    (table,) = artifacts("remind-2025q3-units")
+    rows = {r["đơn vị"]: r for r in json.loads(table.data)}
+    assert set(rows) == {"VP_UBND", "DT_THANH_DOAN", "DT_HOI_LHPN", "B_BAO_DA_NANG"}
+    assert REJECTION in rows["DT_THANH_DOAN"]["lý do từ chối"]
+    assert rows["VP_UBND"]["thư"].endswith("outbox/2025Q3/truoc-han/VP_UBND.eml")
+    (run,) = flow_runs("remind-2025Q3-truoc-han")  # the run's name says what ran
+    assert run.state.is_completed()
 
     # the same round again: nothing is sent twice, nothing new is published
     before = len(artifacts("remind-2025q3"))
