@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     smtp_security: Literal["starttls", "ssl", "none"] = Field(
         default="starttls", description="STARTTLS, implicit TLS (ssl) or none (a local relay)"
     )
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="CA certificates (PEM) that sign the SMTP server's certificate, e.g. an "
+        "internal CA; default: the system's",
+    )
     smtp_user: str | None = Field(default=None, description="SMTP login; empty: no login")
     smtp_password: SecretStr | None = Field(
         default=None, description="SMTP password (or smtp_password_block)"

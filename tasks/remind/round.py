@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from schemas.catalog_model import Catalog
@@ -90,6 +90,7 @@ class Round:
     sender: str
     outbox: str  # relative to the workspace
     reminders: tuple[Reminder, ...]
+    written_at: datetime | None = None  # when this run wrote its letters (the clock)
 
 
 def default_round(period: Period, settings: Settings) -> str:
@@ -203,7 +204,7 @@ def write_round(
             write_atomic_bytes(path, to_message(letter, sender, now))
             _record(con, period, round_id, reminder, now)
             reminders.append(reminder)
-    return replace(base, reminders=tuple(reminders))
+    return replace(base, reminders=tuple(reminders), written_at=now)
 
 
 def _record(con, period: Period, round_id: str, r: Reminder, written_at) -> None:
@@ -229,7 +230,7 @@ def send_round(settings: Settings, plan: Round, server: SmtpServer | None) -> Ro
     """Send every letter written in this run (none without a server); record each outcome at once."""
     if server is None or plan.dry_run or not any(r.status == "written" for r in plan.reminders):
         return plan
-    now = settings.clock()
+    written_at = plan.written_at or settings.clock()
     period = Period.parse(plan.period_id)
     mailer = Mailer(server)
     down: str | None = None
@@ -265,7 +266,7 @@ def send_round(settings: Settings, plan: Round, server: SmtpServer | None) -> Ro
                         done = replace(r, status="failed", attempts=attempts, error=outcome.error)
                         if outcome.server_down:
                             down = outcome.error
-                _record(con, period, plan.round, done, now)
+                _record(con, period, plan.round, done, written_at)
                 out.append(done)
     finally:
         mailer.close()

@@ -40,7 +40,7 @@ class SmtpServer:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout: float = 30.0
-    ssl_context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
+    ca_file: str | None = None  # PEM; None: the system's certificates
 
     @classmethod
     def from_settings(cls, settings: Settings, password: str | None) -> SmtpServer | None:
@@ -54,6 +54,7 @@ class SmtpServer:
             user=settings.smtp_user,
             password=password,
             timeout=settings.smtp_timeout_seconds,
+            ca_file=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
         )
 
     def describe(self) -> str:
@@ -92,7 +93,7 @@ class Mailer:
 
     def _open(self) -> smtplib.SMTP:
         s = self.server
-        context = s.ssl_context or ssl.create_default_context()
+        context = ssl.create_default_context(cafile=s.ca_file)  # verifies the host name
         smtp: smtplib.SMTP
         if s.security == "ssl":
             smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
