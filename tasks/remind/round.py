@@ -166,9 +166,12 @@ def write_round(
     now = settings.clock()
     reminders: list[Reminder] = []
     with connect(settings.paths.warehouse, read_only=dry_run) as con:
+        recorded = query(con, "remind_has_table")[0]["ready"]
         before = {
             r["unit_code"]: r
-            for r in query(con, "remind_sent", period_id=period.id, round=round_id)
+            for r in (
+                query(con, "remind_sent", period_id=period.id, round=round_id) if recorded else []
+            )
         }
         for unit in found.units:
             letter = compose(catalog, settings.calendar, period, unit, round_id, now.date())

@@ -127,3 +127,12 @@ def test_the_command_refuses_a_bad_round_before_any_run(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "Tên đợt nhắc không hợp lệ" in err and "Invalid reminder round" in err
     assert "Traceback" not in err
+
+
+def test_a_dry_run_reads_a_warehouse_of_an_earlier_version(workspace):
+    settings = workspace(now=AFTER)
+    con = duckdb.connect(str(settings.paths.warehouse))
+    con.execute("DROP TABLE reminders")  # a warehouse from before reminders existed
+    con.close()
+    plan = write_round(settings, workspace_catalog(settings), Q3, "sau-han", dry_run=True)
+    assert len(plan.reminders) == 4 and {r.status for r in plan.reminders} == {"dry_run"}
