@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
+from prefect.states import Completed
 
 from flows.common import fail_cleanly, report_link, settings_for
 from flows.logs import register_project_loggers
@@ -114,7 +115,9 @@ def remind_missing(
     log_outcomes(result)
     if rounds.something_happened(plan):
         publish(result, settings)
-    return result
+    # the run's message in the UI says what happened (a failed letter does not fail the run: it is
+    # reported and sent by the next run of the round)
+    return cast(dict, Completed(message=headline(result), data=result))
 
 
 def unit_line(u: dict) -> str:

@@ -167,6 +167,7 @@ def test_a_round_mails_each_missing_unit_once_in_utf8_and_a_rerun_sends_nothing_
     assert rows["VP_UBND"]["thư"].endswith("outbox/2025Q3/truoc-han/VP_UBND.eml")
     (run,) = flow_runs("remind-2025Q3-truoc-han")  # the run's name says what ran
     assert run.state.is_completed()
+    assert run.state.message.startswith("Quý III/2025 (2025Q3), đợt / round truoc-han: 4/5 đơn vị")
 
     # the same round again: nothing is sent twice, nothing new is published
     before = len(artifacts("remind-2025q3"))
