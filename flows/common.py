@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +52,8 @@ def is_workspace(home: Path) -> bool:
 
 
 def _in_deployment() -> bool:
+    if "prefect" not in sys.modules:  # no flow run without Prefect (and the CLI starts light)
+        return False
     try:
         from prefect.runtime import deployment
     except ImportError:
