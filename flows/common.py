@@ -76,10 +76,13 @@ def fail_cleanly(fn: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from flows.logs import register_project_loggers
+        from flows.progress_artifacts import ProgressArtifacts
+        from tasks.core import progress
 
         register_project_loggers()  # also keeps Prefect's second, traceback-laden record out
         try:
-            return fn(*args, **kwargs)
+            with progress.also_listening(ProgressArtifacts()):
+                return fn(*args, **kwargs)
         except DxError as exc:
             from prefect import get_run_logger
             from prefect.states import Failed

@@ -36,7 +36,8 @@ def listening(listener: Listener) -> Iterator[None]:
         yield
     finally:
         with _lock:
-            _listener = previous
+            if _listener is listener:  # another thread's listener installed since stays put
+                _listener = previous
 
 
 def start(stage: str, total: int | None = None, description: str = "") -> None:
@@ -54,3 +55,30 @@ def advance(stage: str, label: str = "") -> None:
 def finish(stage: str) -> None:
     if _listener is not None:
         _listener.finish(stage)
+
+
+class _Both:
+    """Two listeners heard in turn (the terminal's bars and the run's progress artifacts)."""
+
+    def __init__(self, first: Listener, second: Listener):
+        self.first, self.second = first, second
+
+    def start(self, stage: str, total: int | None, description: str) -> None:
+        self.first.start(stage, total, description)
+        self.second.start(stage, total, description)
+
+    def advance(self, stage: str, label: str) -> None:
+        self.first.advance(stage, label)
+        self.second.advance(stage, label)
+
+    def finish(self, stage: str) -> None:
+        self.first.finish(stage)
+        self.second.finish(stage)
+
+
+@contextlib.contextmanager
+def also_listening(listener: Listener) -> Iterator[None]:
+    """Send progress events to `listener` too (beside any listener already installed)."""
+    current = _listener
+    with listening(listener if current is None else _Both(current, listener)):
+        yield

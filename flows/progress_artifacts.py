@@ -1,0 +1,59 @@
+"""Progress of a long run in the Prefect UI: each counted stage of a run (files of an intake, pages
+of a backfill, unit sheets, …; `tasks.core.progress`) becomes a progress artifact of the run,
+updated every 5 % and at the end. An artifact that cannot be written never fails the run."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from uuid import UUID
+
+log = logging.getLogger(__name__)
+STEP_PERCENT = 5.0
+
+
+class ProgressArtifacts:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stages: dict[str, list] = {}  # stage -> [artifact id, total, done, last percent]
+
+    def start(self, stage: str, total: int | None, description: str) -> None:
+        if not total or total < 2:  # nothing worth a bar
+            return
+        from prefect.artifacts import create_progress_artifact
+
+        try:
+            artifact_id = create_progress_artifact(0.0, description=description)
+        except Exception:  # noqa: BLE001 - progress is a courtesy, never a failure
+            log.debug("progress artifact not created", exc_info=True)
+            return
+        with self._lock:
+            self._stages[stage] = [artifact_id, total, 0, 0.0]
+
+    def advance(self, stage: str, label: str) -> None:
+        with self._lock:
+            entry = self._stages.get(stage)
+            if entry is None:
+                return
+            entry[2] += 1
+            percent = min(100.0, 100.0 * entry[2] / entry[1])
+            if percent - entry[3] < STEP_PERCENT and percent < 100.0:
+                return
+            entry[3] = percent
+            artifact_id = entry[0]
+        self._update(artifact_id, percent)
+
+    def finish(self, stage: str) -> None:
+        with self._lock:
+            entry = self._stages.pop(stage, None)
+        if entry is not None and entry[3] < 100.0:
+            self._update(entry[0], 100.0)
+
+    @staticmethod
+    def _update(artifact_id: UUID, percent: float) -> None:
+        from prefect.artifacts import update_progress_artifact
+
+        try:
+            update_progress_artifact(artifact_id, round(percent, 1))
+        except Exception:  # noqa: BLE001
+            log.debug("progress artifact not updated", exc_info=True)
