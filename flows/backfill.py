@@ -18,6 +18,7 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NONE
 
+from flows.alerts import notify_failure
 from flows.common import fail_cleanly, report_link, settings_for
 from flows.logs import register_project_loggers
 from flows.params import BackfillFrom, BackfillTo, DryRun, Home, Now
@@ -58,7 +59,13 @@ def run_name() -> str:
     return name + ("-dry-run" if params.get("dry_run", True) else "")
 
 
-@flow(name="backfill", flow_run_name=run_name, log_prints=True)
+@flow(
+    on_failure=[notify_failure],
+    on_crashed=[notify_failure],
+    name="backfill",
+    flow_run_name=run_name,
+    log_prints=True,
+)
 @fail_cleanly
 def backfill(
     from_period: BackfillFrom,

@@ -13,6 +13,7 @@ from prefect import flow, task
 from prefect.cache_policies import NONE
 
 from demo.replay import DEMO_REJECTION, DEMO_REVIEWER, DEMO_SIGNER, demo_doc_number
+from flows.alerts import notify_failure
 from flows.common import fail_cleanly, settings_for
 from flows.intake import intake
 from flows.make_templates import make_templates
@@ -74,7 +75,13 @@ def deliver(settings: Settings, files: list[str]) -> int:
     return len(files)
 
 
-@flow(name="demo", flow_run_name="demo", log_prints=True)
+@flow(
+    on_failure=[notify_failure],
+    on_crashed=[notify_failure],
+    name="demo",
+    flow_run_name="demo",
+    log_prints=True,
+)
 @fail_cleanly
 def demo(home: Home = None) -> dict:
     """Build a demo workspace end to end and return the paths of the PDFs."""

@@ -10,6 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from pydantic import Field
 
+from flows.alerts import notify_failure
 from flows.common import fail_cleanly, run_name, settings_for
 from flows.params import Home, Now, PeriodId, UnitCodes
 from schemas.catalog_model import Catalog, Unit
@@ -58,7 +59,13 @@ def write_templates(
     ]
 
 
-@flow(name="make-templates", flow_run_name=run_name("templates"), log_prints=True)
+@flow(
+    on_failure=[notify_failure],
+    on_crashed=[notify_failure],
+    name="make-templates",
+    flow_run_name=run_name("templates"),
+    log_prints=True,
+)
 @fail_cleanly
 def make_templates(
     period: PeriodId = None,

@@ -19,7 +19,9 @@ def form(title: str, description: str | None = None, pattern: str | None = None)
         extra["description"] = description
     if pattern:
         extra["pattern"] = pattern
-    return Field(title=title, description=description, pattern=pattern, json_schema_extra=extra)
+    # the pattern only in the stored schema: a run that gets past the server (direct calls) meets
+    # Period.parse, whose message is the command line's Vietnamese and English one
+    return Field(title=title, description=description, json_schema_extra=extra)
 
 
 Home = Annotated[

@@ -16,6 +16,7 @@ from prefect.cache_policies import NONE
 from prefect.exceptions import FlowPauseTimeout
 from prefect.runtime import flow_run
 
+from flows.alerts import notify_failure
 from flows.common import fail_cleanly, report_link, resolve_period, run_name, settings_for
 from flows.logs import register_project_loggers
 from flows.params import DocNumber, Final, Home, Now, PeriodId, Signer, UnitPagesWanted
@@ -69,6 +70,8 @@ def record(settings: Settings, decision: Decision) -> Decision:
 
 
 @flow(
+    on_failure=[notify_failure],
+    on_crashed=[notify_failure],
     name="quarterly-report",
     flow_run_name=run_name("report"),
     log_prints=True,

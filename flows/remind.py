@@ -15,6 +15,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.states import Completed
 
+from flows.alerts import notify_failure
 from flows.common import fail_cleanly, report_link, settings_for
 from flows.logs import register_project_loggers
 from flows.params import Home, Now, RemindDryRun, ReminderRound, RemindPeriodId
@@ -91,7 +92,13 @@ def send_reminders(
     return rounds.send_round(settings, plan, server)
 
 
-@flow(name="remind-missing", flow_run_name=remind_run_name(), log_prints=True)
+@flow(
+    on_failure=[notify_failure],
+    on_crashed=[notify_failure],
+    name="remind-missing",
+    flow_run_name=remind_run_name(),
+    log_prints=True,
+)
 @fail_cleanly
 def remind_missing(
     period: RemindPeriodId = None,

@@ -10,6 +10,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
+from flows.alerts import notify_failure
 from flows.common import fail_cleanly, run_name, settings_for
 from flows.logs import register_project_loggers
 from flows.params import Home, Now, ReopenedBy, ReopenPeriodId, ReopenReason
@@ -35,7 +36,13 @@ def reopen(settings: Settings, period: Period, reason: str | None, by: str | Non
     return result
 
 
-@flow(name="reopen-period", flow_run_name=run_name("reopen"), log_prints=True)
+@flow(
+    on_failure=[notify_failure],
+    on_crashed=[notify_failure],
+    name="reopen-period",
+    flow_run_name=run_name("reopen"),
+    log_prints=True,
+)
 @fail_cleanly
 def reopen_period(
     period: ReopenPeriodId = None,

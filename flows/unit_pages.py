@@ -17,6 +17,7 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NONE
 from prefect_dask import DaskTaskRunner
 
+from flows.alerts import notify_failure
 from flows.common import fail_cleanly, resolve_period, run_name, settings_for
 from flows.logs import register_project_loggers
 from flows.params import Home, Now, PeriodId, Workers
@@ -52,6 +53,8 @@ def render_batch(pages: list[UnitPage], out_dir: str) -> list[str]:
 # (prefect-dask 0.3.7's runner is typed with its own future class, which mypy does not match with
 # the TaskRunner[PrefectFuture] that Flow expects; it is the documented way to use it)
 @flow(
+    on_failure=[notify_failure],
+    on_crashed=[notify_failure],
     name="unit-pages",
     flow_run_name=run_name("unit-pages"),
     task_runner=DaskTaskRunner(),  # type: ignore[arg-type]

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     )
 
     # --- reminders by mail (flow remind-missing): no smtp_host, letters are only written to outbox/
+    operator_emails: str | None = Field(
+        default=None,
+        description="operators told by mail when a run fails (addresses separated by ';'); the "
+        "alert is also written to outbox/van-hanh/",
+    )
     smtp_host: str | None = Field(
         default=None, description="SMTP server for reminders; empty: letters only in outbox/"
     )
