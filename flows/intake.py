@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.cache_policies import NONE
+from typing import cast
 
-from flows.common import fail_cleanly, run_name, settings_for
+from prefect import flow, task
+from prefect.cache_policies import NONE
+from prefect.states import Completed
+
+from flows import intake_report as report
+from flows.alerts import notify_failure
+from flows.common import fail_cleanly, resolve_period, run_name, settings_for
 from flows.logs import register_project_loggers
 from flows.params import Home, Now
 from flows.shared import load_catalog
@@ -48,7 +52,13 @@ def record(settings: Settings, batch: Batch, subs: list[Submission | None]) -> l
     return steps.record_batch(settings, batch, subs)
 
 
-@flow(name="intake", flow_run_name=run_name("intake"), log_prints=True)
+@flow(
+    on_failure=[notify_failure],
+    on_crashed=[notify_failure],
+    name="intake",
+    flow_run_name=run_name("intake"),
+    log_prints=True,
+)
 @fail_cleanly
 def intake(home: Home = None, now: Now = None) -> dict:
     """Take every file in inbox/, file it in the ledger, validate, load what is accepted, write receipts."""
@@ -62,65 +72,12 @@ def intake(home: Home = None, now: Now = None) -> dict:
             subs = parse(settings, batch)
             subs = validate(settings, catalog, batch, subs)
             recorded += record(settings, batch, subs)
-    summary = steps.summarize(recorded)
-    log_outcomes(summary)
-    publish(summary)
-    return summary
-
-
-def receipt_line(receipt: dict) -> str:
-    """One line per file for the run log: outcome, unit, period, version, first error."""
-    where = " ".join(
-        part
-        for part in (
-            receipt["unit"] or "-",
-            receipt["period"] or "-",
-            f"v{receipt['version']}" if receipt["version"] else "",
-            receipt["timeliness"] or "",
-        )
-        if part
-    )
-    line = f"{receipt['file']}: {receipt['status']} ({where})"
-    errors = [m for m in receipt["messages"] if m["severity"] == "error"]
-    if errors:
-        first = errors[0]
-        place = " ".join(p for p in (first["sheet"], first["cell"]) if p)
-        line += (
-            f" — {first['rule']}" + (f" [{place}]" if place else "") + f": {first['message_vi']}"
-        )
-        if len(errors) > 1:
-            line += f" (+{len(errors) - 1} lỗi khác / more errors)"
-    return line
-
-
-def log_outcomes(summary: dict) -> None:
-    logger = get_run_logger()
-    for receipt in summary["receipts"]:
-        logger.info(receipt_line(receipt))
-    if not summary["receipts"]:
-        logger.info("Hộp thư trống: không có tệp nào. / Inbox empty: no files.")
-
-
-def publish(summary: dict) -> None:
-    """Artifacts for the Prefect UI: counts and one row per receipt."""
-    counts = summary["counts"]
-    lines = ["# Kết quả tiếp nhận / Intake result", ""]
-    lines += [f"- **{status}**: {n}" for status, n in sorted(counts.items())] or [
-        "- Hộp thư trống (inbox empty)"
-    ]
-    create_markdown_artifact("\n".join(lines), key="intake-summary", description="Intake counts")
-    if summary["receipts"]:
-        rows = [
-            {
-                "tệp": r["file"],
-                "đơn vị": r["unit"],
-                "kỳ": r["period"],
-                "phiên bản": r["version"],
-                "trạng thái": r["status"],
-                "đúng hạn": r["timeliness"],
-                "lỗi": sum(m["severity"] == "error" for m in r["messages"]),
-                "cảnh báo": sum(m["severity"] == "warning" for m in r["messages"]),
-            }
-            for r in summary["receipts"]
-        ]
-        create_table_artifact(rows, key="intake-receipts", description="Receipts of this run")
+        summary = steps.summarize(recorded)
+        # what the operator sees (flows/intake_report.py): per-period groups, and each period's
+        # submission status read while the lock keeps other writers out
+        groups = report.by_period(summary["receipts"], resolve_period(None, settings))
+        statuses = report.period_statuses(settings, catalog, list(groups))
+    report.log_outcomes(summary, catalog)
+    report.publish(summary, groups, statuses, catalog, settings.clock())
+    # the run's message in the UI says what happened; callers still get the summary
+    return cast(dict, Completed(message=report.run_headline(summary), data=summary))

@@ -35,9 +35,13 @@ def test_intake_logs_one_line_per_file(prefect_harness, tmp_path):
     messages = _run_logs(state.state_details.flow_run_id)
     ok = [m for m in messages if m.startswith("ok.xlsx: ")]
     bad = [m for m in messages if m.startswith("hong.xlsx: ")]
-    assert len(ok) == 1 and ok[0].startswith("ok.xlsx: accepted (P_HAI_CHAU 2025Q3 v1 on_time)")
-    assert len(bad) == 1 and bad[0].startswith("hong.xlsx: rejected")
-    assert " — FILE_" in bad[0]  # the rule code and the Vietnamese message of the first error
+    assert len(ok) == 1 and ok[0].startswith(
+        "ok.xlsx: Được chấp nhận / accepted — đơn vị P_HAI_CHAU"
+    )
+    assert "kỳ 2025Q3, bản v1, Đúng hạn / on_time" in ok[0]
+    assert len(bad) == 1 and bad[0].startswith("hong.xlsx: Bị từ chối / rejected")
+    # the rule code and the Vietnamese message of the first error (tests/flows/test_intake_ui.py)
+    assert "; lỗi đầu tiên / first error: FILE_" in bad[0]
 
 
 def test_project_loggers_carry_prefects_api_handler(prefect_harness):
