@@ -4,6 +4,7 @@
 is missing (as root or with password-less sudo); the test is skipped only where nothing can install
 it. `convert(src, fmt, out_dir)` runs `soffice --headless --convert-to` with a private profile per
 call, so conversions never share (or lock) a user profile.
+`install_debian_package(name)` is the apt-get step, shared with scripts/ui_screenshots.py (chromium).
 """
 
 from __future__ import annotations
@@ -19,22 +20,30 @@ import pytest
 PACKAGE = "libreoffice-calc-nogui"
 
 
-def ensure_soffice() -> str:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found:
-        return found
-    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", PACKAGE]
+def install_debian_package(package: str) -> bool:
+    """`apt-get install` Debian's `package` (as root, or with password-less sudo), as
+    scripts/setup.sh does for the PDF's packages. False when nothing here can install it."""
+    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package]
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     if os.geteuid() == 0:
         prefix: list[str] = []
     elif shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"]).returncode == 0:
         prefix = ["sudo", "-n", "env", "DEBIAN_FRONTEND=noninteractive"]
     else:
+        return False
+    subprocess.run([*prefix, "apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run([*prefix, *install], check=True, env=env, stdout=subprocess.DEVNULL)
+    return True
+
+
+def ensure_soffice() -> str:
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found:
+        return found
+    if not install_debian_package(PACKAGE):
         pytest.skip(
             f"LibreOffice is missing and cannot be installed here: apt-get install {PACKAGE}"
         )
-    subprocess.run([*prefix, "apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run([*prefix, *install], check=True, env=env, stdout=subprocess.DEVNULL)
     found = shutil.which("soffice") or shutil.which("libreoffice")
     assert found, f"{PACKAGE} installed but no soffice on PATH"
     return found
