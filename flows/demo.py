@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,17 +14,20 @@ from prefect.cache_policies import NONE
 
 from demo.replay import DEMO_REJECTION, DEMO_REVIEWER, DEMO_SIGNER, demo_doc_number
 from flows.alerts import notify_failure
+from flows.backfill import backfill
 from flows.common import fail_cleanly, settings_for
 from flows.intake import intake
 from flows.make_templates import make_templates
 from flows.params import Home
 from flows.quarterly_report import quarterly_report
+from flows.remind import remind_missing
 from flows.signoff import decision_given
 from schemas.catalog_model import Catalog
 from tasks.core import progress
 from tasks.core.errors import UsageError
 from tasks.core.periods import Period, periods_between
-from tasks.core.settings import Settings
+from tasks.core.run_calendar import RUN_AT, reminder_days
+from tasks.core.settings import TZ, Settings
 from tasks.core.workspace import ensure_workspace, workspace_catalog
 
 if TYPE_CHECKING:
@@ -107,6 +110,10 @@ def demo(home: Home = None) -> dict:
         rounds = plan.rounds_for(period.id)
         replay([r for r in rounds if not r.after_report])
         at = plan.report_at[period.id]
+        if period == periods[-1]:  # one reminder round after the deadline shows the reminders
+            after_deadline = reminder_days(period, settings.calendar)[-1]
+            remind_at = min(datetime.combine(after_deadline, RUN_AT, TZ), at - timedelta(days=2))
+            reminded = remind_missing(period=period.id, home=home_s, now=remind_at.isoformat())
         if period == periods[-1]:  # one rejected draft shows the sign-off loop
             with decision_given(False, DEMO_REVIEWER, DEMO_REJECTION):
                 quarterly_report(
@@ -132,4 +139,18 @@ def demo(home: Home = None) -> dict:
         progress.advance("demo", period.id)
     progress.finish("demo")
     upcoming = make_templates(period=DEMO_LAST.next().id, home=home_s)  # what units fill next
-    return {"home": home_s, "reports": reports, "counts": counts, "templates": upcoming["out_dir"]}
+    # what re-running the whole plan would do (a dry run: nothing is written)
+    plan_again = backfill(from_period=DEMO_FIRST.id, to_period=DEMO_LAST.id, home=home_s)
+    return {
+        "home": home_s,
+        "reports": reports,
+        "counts": counts,
+        "templates": upcoming["out_dir"],
+        "reminders": {
+            "period": reminded["period"],
+            "round": reminded["round"],
+            "units": len(reminded["units"]),
+            "outbox": reminded["outbox"],
+        },
+        "backfill_dry_run": [f"{step['period']}: {step['action']}" for step in plan_again["steps"]],
+    }

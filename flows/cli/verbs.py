@@ -231,6 +231,15 @@ def _demo_text(result: dict) -> str:
         f"Mẫu biểu quý tới / next quarter's templates: {result['templates']}",
         "Báo cáo PDF / PDF reports:",
     ] + [f"  {p}" for p in result["reports"]]
+    if result.get("reminders"):
+        r = result["reminders"]
+        lines.append(
+            f"Nhắc gửi báo cáo {r['period']} (đợt {r['round']}): {r['units']} đơn vị / reminders: "
+            f"{r['outbox']}"
+        )
+    if result.get("backfill_dry_run"):
+        lines.append("Chạy lại toàn bộ (thử, không ghi) / backfill dry run:")
+        lines += [f"  {line}" for line in result["backfill_dry_run"]]
     return "\n".join(lines)
 
 
