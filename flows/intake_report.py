@@ -9,8 +9,8 @@
   `submission-status-2025q3` (unit × status for the period, the same key and rule as the
   report's table before sign-off: `tasks.report.submission_status.period_status`).
 
-Files whose period could not be read are listed with the period being collected (the latest period
-whose data window has closed, as the run's name says).
+Files whose period could not be read (or is far off) are listed with the period being collected (the
+latest period whose data window has closed, as the run's name says).
 
 The functions that build text and rows are pure (tests call them directly); `publish` writes the
 artifacts and never fails the run: the files are already filed when it runs.
@@ -125,18 +125,25 @@ def run_headline(summary: dict) -> str:
 
 
 def period_of(receipt: dict, default: Period) -> Period:
+    """The receipt's period when it is one that can receive files (from the first period to the
+    one whose data window is running, `default.next()`), else `default`: a file whose period could
+    not be read, or that names a far-off quarter ("2052Q3"), is listed with the collected period
+    rather than opening artifacts of a period nobody reports on."""
     try:
-        return Period.parse(receipt["period"]) if receipt.get("period") else default
+        period = Period.parse(receipt["period"]) if receipt.get("period") else None
     except Exception:  # noqa: BLE001 - an unreadable period is listed with the collected one
+        period = None
+    if period is None or not Period.first() <= period <= default.next():
         return default
+    return period
 
 
 def by_period(receipts: list[dict], default: Period) -> dict[Period, list[dict]]:
-    """Receipts grouped by period, in period order; files of no readable period go to `default`."""
+    """Receipts grouped by period (`period_of`), in period order."""
     groups: dict[Period, list[dict]] = {}
     for r in receipts:
         groups.setdefault(period_of(r, default), []).append(r)
-    return dict(sorted(groups.items(), key=lambda kv: (kv[0].year, kv[0].quarter)))
+    return dict(sorted(groups.items()))
 
 
 def artifact_key(*parts: str) -> str:

@@ -242,11 +242,14 @@ def test_keys_and_groups_per_period():
             _receipt(file="b", period=None),
             _receipt(file="c", period="2025Q2"),
             _receipt(file="d", period="không rõ"),
+            _receipt(file="e", period="2025Q4"),  # the running quarter: can receive files
+            _receipt(file="f", period="2052Q3"),  # a typo: no artifacts of its own
+            _receipt(file="g", period="2020Q1"),  # before the first period
         ],
         default=q3,
     )
-    assert list(groups) == [q2, q3]
-    assert [r["file"] for r in groups[q3]] == ["a", "b", "d"]
+    assert list(groups) == [q2, q3, Period.parse("2025Q4")]
+    assert [r["file"] for r in groups[q3]] == ["a", "b", "d", "f", "g"]
 
 
 def test_markdown_cells_do_not_break_the_table():
