@@ -10,13 +10,14 @@ from prefect.states import Completed
 
 from flows import intake_report as report
 from flows.alerts import notify_failure
-from flows.common import fail_cleanly, resolve_period, run_name, settings_for
+from flows.common import fail_cleanly, report_link, resolve_period, run_name, settings_for
 from flows.logs import register_project_loggers
 from flows.params import Home, Now
 from flows.shared import load_catalog
 from schemas.catalog_model import Catalog
 from tasks.core.settings import Settings
 from tasks.core.workspace import workspace_lock
+from tasks.feedback.annotate import feedback_path
 from tasks.intake import steps
 from tasks.intake.ledger import Recorded
 from tasks.intake.steps import Batch
@@ -78,6 +79,11 @@ def intake(home: Home = None, now: Now = None) -> dict:
         groups = report.by_period(summary["receipts"], resolve_period(None, settings))
         statuses = report.period_statuses(settings, catalog, list(groups))
     report.log_outcomes(summary, catalog)
-    report.publish(summary, groups, statuses, catalog, settings.clock())
+    feedback = {  # the annotated copies a unit gets back, for the receipts table
+        report.receipt_key(r.receipt): report_link(settings, path)
+        for r in recorded
+        if (path := feedback_path(settings.paths, r.receipt_name)).exists()
+    }
+    report.publish(summary, groups, statuses, catalog, settings.clock(), feedback)
     # the run's message in the UI says what happened; callers still get the summary
     return cast(dict, Completed(message=report.run_headline(summary), data=summary))

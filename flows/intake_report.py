@@ -162,8 +162,17 @@ def received_text(value: str | None) -> str:
         return value
 
 
-def receipt_rows(receipts: list[dict], catalog: Catalog | None = None) -> list[dict]:
-    """The receipts table: one row per file, the first error spelt out (rule, cell, message)."""
+def receipt_key(receipt: dict) -> tuple:
+    """Tells one receipt of a run from another (the same bytes may arrive twice)."""
+    return (receipt["file"], receipt.get("received_at"), receipt.get("sha256"))
+
+
+def receipt_rows(
+    receipts: list[dict], catalog: Catalog | None = None, feedback: dict | None = None
+) -> list[dict]:
+    """The receipts table: one row per file, the first error spelt out (rule, cell, message), and
+    the link to the annotated workbook sent back to the unit (`feedback`: receipt_key -> URL)."""
+    feedback = feedback or {}
     rows = []
     for r in receipts:
         errors = errors_of(r)
@@ -187,6 +196,7 @@ def receipt_rows(receipts: list[dict], catalog: Catalog | None = None) -> list[d
                 "lỗi khác / more errors": len(errors) - 1 if len(errors) > 1 else 0,
                 "cảnh báo / warnings": len(warnings_of(r)),
                 "trùng với / duplicate of": r.get("duplicate_of") or "",
+                "phiếu phản hồi / feedback": feedback.get(receipt_key(r), ""),
             }
         )
     return rows
@@ -298,6 +308,7 @@ def publish(
     statuses: dict[Period, dict | None],
     catalog: Catalog | None = None,
     when: datetime | None = None,
+    feedback: dict | None = None,
 ) -> list[str]:
     """The run's artifacts, per period; nothing for an empty inbox. Returns the keys written."""
     if not summary["receipts"]:
@@ -316,7 +327,7 @@ def publish(
             )
             written.append(key)
             create_table_artifact(
-                receipt_rows(receipts, catalog),
+                receipt_rows(receipts, catalog, feedback),
                 key=f"{key}-receipts",
                 description=f"Biên nhận các tệp {period.label_vi} / receipts of this run",
             )

@@ -18,6 +18,7 @@ from prefect.runtime import flow_run
 
 from flows.alerts import notify_failure
 from flows.common import fail_cleanly, report_link, resolve_period, run_name, settings_for
+from flows.intake_report import completeness_rows
 from flows.logs import register_project_loggers
 from flows.params import DocNumber, Final, Home, Now, PeriodId, Signer, UnitPagesWanted
 from flows.shared import load_catalog
@@ -28,7 +29,7 @@ from tasks.core.settings import Settings
 from tasks.core.workspace import workspace_lock
 from tasks.report.issue import ReportResult, describe_issued, lock_period, render_report
 from tasks.report.signoff import Decision, make_decision, record_decision
-from tasks.report.submission_status import STATUS_TEXT, period_status
+from tasks.report.submission_status import period_status
 
 RENDER_TIMEOUT = (
     1800  # WeasyPrint on a long report on a slow machine; a hang must not hold the lock
@@ -220,19 +221,9 @@ def publish_decision(period: Period, decision: Decision) -> None:
 
 
 def publish_status(status: dict) -> None:
-    """The report's own submission-status rows (the same rule as Biểu 03 and `dxreport status`)."""
-    rows = [
-        {
-            "mã đơn vị": u["unit"],
-            "đơn vị": u["name"],
-            "trạng thái": STATUS_TEXT[u["status"]],
-            "phiên bản": u["version"],
-            "ngày nhận": u["received_at"],
-            "tệp bị từ chối": u["rejected_arrivals"],
-            "phải báo cáo": "có" if u["expected"] else "không",
-        }
-        for u in status["units"]
-    ]
+    """The report's own submission-status rows (the same rule as Biểu 03 and `dxreport status`),
+    under the same key and columns as the intake's (the latest state, whichever flow wrote it)."""
+    rows = completeness_rows(status)
     create_table_artifact(
         rows,
         key=f"submission-status-{status['period'].lower()}",

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -123,6 +125,10 @@ def test_intake_run_tells_why_a_file_was_rejected(prefect_harness, mixed_inbox, 
     assert khcn["quy tắc / rule"] and khcn["ô / cell"].startswith("Chỉ tiêu!E")
     assert khcn["lỗi đầu tiên"] and khcn["first error"]
     assert khcn["quy tắc / rule"] in bad and khcn["lỗi đầu tiên"] in bad  # log and table agree
+    # the annotated workbook sent back to the unit, linked (file:// without a dxreport server)
+    link = khcn["phiếu phản hồi / feedback"]
+    assert link.startswith("file://") and link.endswith(".xlsx")
+    assert Path(unquote(urlsplit(link).path)).is_file()
     hong = rows["04-hong.xlsx"]
     assert hong["quy tắc / rule"].startswith("FILE_") and hong["kỳ / period"] == "–"
     assert rows["01-hai-chau.xlsx"]["quy tắc / rule"] == ""
