@@ -31,6 +31,7 @@ from tasks.report.issue import ReportResult, describe_issued, lock_period, rende
 from tasks.report.signoff import Decision, make_decision, record_decision
 from tasks.report.submission_status import period_status
 
+SIGN_OFF_POLL_SECONDS = 2  # how soon the paused run notices the reviewer's answer
 RENDER_TIMEOUT = (
     1800  # WeasyPrint on a long report on a slow machine; a hang must not hold the lock
 )
@@ -172,6 +173,7 @@ def sign_off(settings: Settings, period: Period, draft: ReportResult) -> Decisio
                 description=sign_off_description(period, draft)
             ),
             timeout=settings.signoff_timeout_seconds,
+            poll_interval=SIGN_OFF_POLL_SECONDS,
             key=f"sign-off-{period.id.lower()}",
         )
     except FlowPauseTimeout:

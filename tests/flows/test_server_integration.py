@@ -96,6 +96,7 @@ def server(tmp_path):
             proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(30)
         log.close()
 
 
@@ -291,8 +292,9 @@ def test_deploy_from_prefect_yaml_run_intake_and_sign_off_a_report(server, tmp_p
     finally:
         worker.send_signal(2)
         try:
-            worker.wait(60)
+            worker.wait(30)
         except subprocess.TimeoutExpired:
             worker.kill()
+            worker.wait(30)
         worker_log.close()
     shutil.rmtree(home)

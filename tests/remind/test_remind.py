@@ -45,14 +45,24 @@ def reminder_rows(home) -> list[tuple]:
         con.close()
 
 
-def artifacts(key: str) -> list:
+def artifacts(key: str, run_name: str = "remind-2025Q3-truoc-han") -> list:
+    """The artifacts under `key` of this test's runs (the session's Prefect API also holds other
+    tests' runs, e.g. the demo's reminder round)."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterKey,
+    )
+
+    ids = [r.id for r in flow_runs(run_name)]
 
     async def read():
         async with get_client() as client:
             return await client.read_artifacts(
-                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
+                artifact_filter=ArtifactFilter(
+                    key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=ids)
+                )
             )
 
     return asyncio.run(read())
