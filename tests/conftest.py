@@ -72,3 +72,11 @@ def demo_result(demo_home):
         code = main(["demo", "--home", str(demo_home), "--json"])
     assert code == 0, out.getvalue()
     return json.loads(out.getvalue())
+
+
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist (`--dist loadgroup`, as scripts/test.sh runs), every test that reads the
+    shared demo workspace goes to one worker, so the demo is built once."""
+    for item in items:
+        if {"demo_home", "demo_result"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("demo"))
