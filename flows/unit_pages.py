@@ -57,7 +57,11 @@ def render_batch(pages: list[UnitPage], out_dir: str) -> list[str]:
     on_crashed=[notify_failure],
     name="unit-pages",
     flow_run_name=run_name("unit-pages"),
-    task_runner=DaskTaskRunner(),  # type: ignore[arg-type]
+    # a deployment run's local cluster: one single-threaded process per core, no dashboard (two
+    # clusters on one machine must not fight over port 8787)
+    task_runner=DaskTaskRunner(  # type: ignore[arg-type]
+        cluster_kwargs={"threads_per_worker": 1, "processes": True, "dashboard_address": None}
+    ),
     log_prints=True,
 )
 @fail_cleanly
