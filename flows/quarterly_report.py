@@ -28,6 +28,7 @@ from tasks.core.periods import Period
 from tasks.core.settings import Settings
 from tasks.core.workspace import workspace_lock
 from tasks.report.issue import ReportResult, describe_issued, lock_period, render_report
+from tasks.report.signature import resolve_signature
 from tasks.report.signoff import Decision, make_decision, record_decision
 from tasks.report.submission_status import period_status
 
@@ -112,6 +113,8 @@ def quarterly_report(
         return asdict(draft)
     if not final:
         return asdict(draft)
+    # a missing signer or a bad number is said now, not after the reviewer's yes
+    resolve_signature(settings, catalog, settings.clock().date(), number, signer, "1")
     decision = sign_off(settings, p, draft)
     if decision is None:
         logger.warning(

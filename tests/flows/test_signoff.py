@@ -190,3 +190,14 @@ def test_no_decision_within_the_timeout_ends_with_the_draft(prefect_harness, loa
     assert out["sign_off"] == "timeout" and not out["final"] and not out["locked"]
     assert (loaded / "reports" / "2025Q3" / "bao-cao-2025Q3-du-thao.pdf").exists()
     assert _rows(loaded, "SELECT count(*) FROM report_decisions") == [(0,)]
+
+
+def test_a_final_without_signer_is_refused_before_the_sign_off(prefect_harness, loaded):
+    from tasks.report.signature import IssueRefusedError
+
+    with (
+        decision_given(approve=True, reviewer="Lê Thị Duyệt", reason=None),
+        pytest.raises(IssueRefusedError, match="signer"),
+    ):
+        quarterly_report(period="2025Q3", final=True, home=str(loaded), now=NOW, unit_pages=False)
+    assert _rows(loaded, "SELECT count(*) FROM report_decisions") == [(0,)]
