@@ -192,7 +192,9 @@ def test_render_is_deterministic(pages, tmp_path):
 def test_batches():
     assert batches([], 2) == []
     assert [len(b) for b in batches(list(range(10)), 2)] == [3, 3, 3, 1]
-    assert [len(b) for b in batches(list(range(1000)), 4)] == [100] * 10
+    assert [len(b) for b in batches(list(range(1000)), 4)] == [84] * 11 + [76]  # 3 per worker
+    # 1,031 units on 2 workers: 12 batches, 6 per worker (11 of 100 left one worker a batch behind)
+    assert [len(b) for b in batches(list(range(1031)), 2)] == [86] * 11 + [85]
     assert [len(b) for b in batches(list(range(1000)), 2)] == [100] * 10
     assert [len(b) for b in batches(list(range(3)), 4)] == [1, 1, 1]
 
