@@ -15,8 +15,9 @@ from email.policy import compat32
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
+from flows.common import settings_of_run
 from tasks.core.files import write_atomic_bytes
-from tasks.core.settings import TZ, Settings, load_settings
+from tasks.core.settings import TZ, Settings
 
 log = logging.getLogger(__name__)
 ALERT_DIR = "van-hanh"
@@ -64,11 +65,7 @@ def run_link(run_id: str) -> str:
 def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
     """Prefect's on_failure / on_crashed hook."""
     try:
-        params = dict(flow_run.parameters or {})
-        now = params.get("now")
-        settings = load_settings(
-            home=params.get("home"), now=datetime.fromisoformat(now) if now else None
-        )
+        settings = settings_of_run(dict(flow_run.parameters or {}))
         data, recipients = alert_message(
             settings, flow.name, flow_run.name, str(flow_run.id), state, run_link(str(flow_run.id))
         )

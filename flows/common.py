@@ -98,6 +98,13 @@ def fail_cleanly(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def settings_of_run(params: dict) -> Settings:
+    """The settings a run's parameters give (home, now), without the checks of `settings_for`:
+    for what must never fail (a run's name, its failure alert)."""
+    now = params.get("now")
+    return load_settings(home=params.get("home"), now=datetime.fromisoformat(now) if now else None)
+
+
 def run_name(kind: str) -> Callable[[], str]:
     """A flow-run name that says what ran, for `flow_run_name`: `report-2025Q3-draft`,
     `report-2025Q3-final`, `intake-2025Q3-20250916-0800`, `<kind>-2025Q3`. Never fails: a parameter
@@ -108,10 +115,7 @@ def run_name(kind: str) -> Callable[[], str]:
 
         params = dict(flow_run.parameters or {})
         try:
-            now = params.get("now")
-            settings = load_settings(
-                home=params.get("home"), now=datetime.fromisoformat(now) if now else None
-            )
+            settings = settings_of_run(params)
             clock = settings.clock()
             period = params.get("period") or params.get("from_period")
             p = Period.parse(period) if period else period_containing(clock.date()).prev()

@@ -22,7 +22,7 @@ from flows.intake_report import completeness_rows
 from flows.logs import register_project_loggers
 from flows.params import DocNumber, Final, Home, Now, PeriodId, Signer, UnitPagesWanted
 from flows.shared import load_catalog
-from flows.signoff import SignOffInput, given_decision, sign_off_description
+from flows.signoff import GivenDecision, SignOffInput, given_decision, sign_off_description
 from schemas.catalog_model import Catalog
 from tasks.core.periods import Period
 from tasks.core.settings import Settings
@@ -152,35 +152,26 @@ def quarterly_report(
 def sign_off(settings: Settings, period: Period, draft: ReportResult) -> Decision | None:
     """The reviewer's decision on `draft`: given beforehand on the command line (`given_decision`),
     else asked in the Prefect UI by pausing the run for a `SignOffInput` (None after the timeout)."""
-    preset = given_decision()
-    if preset is not None:
-        return make_decision(
-            settings,
-            period,
-            Path(draft.pdf_path),
-            draft.data_sha256,
-            approved=preset.approve,
-            reviewer=preset.reviewer,
-            reason=preset.reason,
-            source="cli",
-            flow_run_id=str(flow_run.id or ""),
+    answer: GivenDecision | SignOffInput | None = given_decision()
+    source = "cli"
+    if answer is None:
+        get_run_logger().info(
+            "Chờ người duyệt trả lời trên giao diện Prefect (nút Resume): dự thảo %s. / Waiting "
+            "for the reviewer's sign-off in the Prefect UI.",
+            draft.pdf_path,
         )
-    get_run_logger().info(
-        "Chờ người duyệt trả lời trên giao diện Prefect (nút Resume): dự thảo %s. / Waiting for the "
-        "reviewer's sign-off in the Prefect UI.",
-        draft.pdf_path,
-    )
-    try:
-        answer = pause_flow_run(
-            wait_for_input=SignOffInput.with_initial_data(
-                description=sign_off_description(period, draft)
-            ),
-            timeout=settings.signoff_timeout_seconds,
-            poll_interval=SIGN_OFF_POLL_SECONDS,
-            key=f"sign-off-{period.id.lower()}",
-        )
-    except FlowPauseTimeout:
-        return None
+        try:
+            answer = pause_flow_run(
+                wait_for_input=SignOffInput.with_initial_data(
+                    description=sign_off_description(period, draft)
+                ),
+                timeout=settings.signoff_timeout_seconds,
+                poll_interval=SIGN_OFF_POLL_SECONDS,
+                key=f"sign-off-{period.id.lower()}",
+            )
+        except FlowPauseTimeout:
+            return None
+        source = "ui"
     return make_decision(
         settings,
         period,
@@ -189,7 +180,7 @@ def sign_off(settings: Settings, period: Period, draft: ReportResult) -> Decisio
         approved=answer.approve,
         reviewer=answer.reviewer,
         reason=answer.reason,
-        source="ui",
+        source=source,
         flow_run_id=str(flow_run.id or ""),
     )
 

@@ -6,7 +6,6 @@ when a server is configured. The work is tasks.remind; `dxreport remind` runs th
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -16,14 +15,14 @@ from prefect.cache_policies import NONE
 from prefect.states import Completed
 
 from flows.alerts import notify_failure
-from flows.common import fail_cleanly, report_link, settings_for
+from flows.common import fail_cleanly, report_link, settings_for, settings_of_run
 from flows.logs import register_project_loggers
 from flows.params import Home, Now, RemindDryRun, ReminderRound, RemindPeriodId
 from flows.shared import load_catalog
 from schemas.catalog_model import Catalog
 from tasks.core.errors import UsageError
 from tasks.core.periods import Period
-from tasks.core.settings import Settings, load_settings
+from tasks.core.settings import Settings
 from tasks.core.workspace import workspace_lock
 from tasks.remind import round as rounds
 from tasks.remind.missing import reminder_period
@@ -38,10 +37,7 @@ def remind_run_name() -> Callable[[], str]:
 
         params = dict(flow_run.parameters or {})
         try:
-            now = params.get("now")
-            settings = load_settings(
-                home=params.get("home"), now=datetime.fromisoformat(now) if now else None
-            )
+            settings = settings_of_run(params)
             period = the_period(params.get("period"), settings)
             round_id = params.get("round") or rounds.default_round(period, settings)
         except Exception:  # noqa: BLE001 - a name must not fail the run; the run reports the error
