@@ -40,7 +40,7 @@ def unit_pages_runner(settings: Settings, workers: int | None = None) -> DaskTas
             "n_workers": workers or default_workers(),
             "threads_per_worker": 1,
             "processes": True,
-            "dashboard_address": None,
+            "dashboard_address": ":0",
         }
     )
 
@@ -57,10 +57,10 @@ def render_batch(pages: list[UnitPage], out_dir: str) -> list[str]:
     on_crashed=[notify_failure],
     name="unit-pages",
     flow_run_name=run_name("unit-pages"),
-    # a deployment run's local cluster: one single-threaded process per core, no dashboard (two
-    # clusters on one machine must not fight over port 8787)
+    # a deployment run's local cluster: one single-threaded process per core, its dashboard on a
+    # free port (two clusters on one machine must not fight over 8787; None still means 8787)
     task_runner=DaskTaskRunner(  # type: ignore[arg-type]
-        cluster_kwargs={"threads_per_worker": 1, "processes": True, "dashboard_address": None}
+        cluster_kwargs={"threads_per_worker": 1, "processes": True, "dashboard_address": ":0"}
     ),
     log_prints=True,
 )
