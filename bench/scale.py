@@ -1,0 +1,402 @@
+"""Benchmark of issue 9: dxreport's real command line against the straightforward pipeline, and the
+scaling to national size.
+
+    .venv/bin/python bench/scale.py [--sizes 1000,3000,10000] [--no-baseline | --baseline-only]
+                                    [--baseline-sizes 1000] [--seed 9] [--keep]
+
+For each size N: the corpus of bench/corpus.py (N synthetic phường/xã, one valid 2025Q3 workbook
+each; cached), a fresh workspace (`DXREPORT_HOME`), the units added with `dxreport catalog
+add-units`, and the clock (`DXREPORT_NOW`) inside 2025Q3's submission window. Then, each a separate
+`.venv/bin/dxreport` process (wall time includes start-up): intake cold; report --period 2025Q3
+(draft); intake again with an empty inbox; the same N files sent again (all duplicates); report
+again with nothing changed. Peak memory: the sum of the RSS of the process and all its descendants,
+sampled every 50 ms with psutil (and the largest single process). The baseline (bench/baseline.py,
+its own process, same corpus) runs at the sizes of --baseline-sizes (default 1000).
+
+Prints the side-by-side table, the scaling and the targets of issue 9, and writes the same text
+to bench/results/scale-<UTC date-time>.md. Asserts nothing (a loud warning when a file of the
+corpus is not accepted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.corpus import DEFAULT_SEED, PERIOD_ID, RECEIVED_AT, corpus_files, ensure_corpus  # noqa: E402
+
+DXREPORT = ROOT / ".venv" / "bin" / "dxreport"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+RESULTS = ROOT / "bench" / "results"
+SAMPLE_SECONDS = 0.05
+MiB = 2**20
+
+TARGET_SPEEDUP = 10.0
+TARGET_INTAKE_3000 = 60.0
+TARGET_LINEAR = 3.3
+TARGET_PEAK_MB = 1000.0
+TARGET_RERUN_SHARE = 0.10
+TARGET_DUPLICATES = 5.0
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_tree: float  # MiB, sum over the process tree
+    peak_single: float  # MiB, the largest single process
+    rc: int
+    out: str
+    err: str
+
+    def json(self) -> dict:
+        try:
+            return json.loads(self.out)
+        except ValueError:
+            return {}
+
+
+def measured(cmd: list[str], env: dict[str, str]) -> Run:
+    """Run `cmd`, sampling the RSS of its process tree every 50 ms; wall time from spawn to exit."""
+    out_file = tempfile.TemporaryFile()
+    err_file = tempfile.TemporaryFile()
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=out_file, stderr=err_file, cwd=ROOT)
+    peak_tree = peak_single = 0
+    try:
+        root = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            total = 0
+            try:
+                procs = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                procs = [root]
+            for p in procs:
+                try:
+                    rss = p.memory_info().rss
+                except psutil.Error:
+                    continue
+                total += rss
+                peak_single = max(peak_single, rss)
+            peak_tree = max(peak_tree, total)
+            time.sleep(SAMPLE_SECONDS)
+    except psutil.NoSuchProcess:
+        pass
+    rc = proc.wait()
+    seconds = time.perf_counter() - started
+    out_file.seek(0)
+    err_file.seek(0)
+    return Run(
+        seconds,
+        peak_tree / MiB,
+        peak_single / MiB,
+        rc,
+        out_file.read().decode("utf-8", "replace"),
+        err_file.read().decode("utf-8", "replace"),
+    )
+
+
+def base_env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DXREPORT_HOME=str(home),
+        DXREPORT_NOW=RECEIVED_AT,
+        DO_NOT_TRACK="1",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        GX_ANALYTICS_ENABLED="false",
+    )
+    env.pop("PREFECT_API_URL", None)  # the embedded API, as the operator's default
+    return env
+
+
+def fill_inbox(home: Path, files: list[Path]) -> None:
+    inbox = home / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    base = time.time() - len(files) - 10
+    for i, src in enumerate(files):
+        target = inbox / src.name
+        shutil.copyfile(src, target)
+        os.utime(target, (base + i, base + i))  # arrival order = the corpus order
+
+
+def check(run: Run, what: str) -> None:
+    if run.rc != 0:
+        tail = (run.err or run.out).strip().splitlines()[-5:]
+        raise SystemExit(f"{what} failed (exit {run.rc}):\n  " + "\n  ".join(tail))
+
+
+@dataclass
+class SizeResult:
+    n: int
+    runs: dict[str, Run] = field(default_factory=dict)
+    counts: dict[str, dict] = field(default_factory=dict)
+    pages: int = 0
+    home: Path | None = None
+
+
+def run_dxreport(n: int, corpus: Path, keep: bool, log) -> SizeResult:
+    files = corpus_files(corpus)
+    home = Path(tempfile.mkdtemp(prefix=f"dxreport-scale-{n}-"))
+    env = base_env(home)
+    res = SizeResult(n, home=home)
+    log(f"[dxreport N={n}] workspace {home}")
+    run = measured(
+        [str(DXREPORT), "catalog", "add-units", str(corpus / "units.csv"), "--json"], env
+    )
+    check(run, "dxreport catalog add-units")
+    res.runs["add-units"] = run
+    fill_inbox(home, files)
+    steps = [
+        ("intake cold", ["intake", "--json"], False),
+        ("report", ["report", "--period", PERIOD_ID, "--json"], False),
+        ("intake empty", ["intake", "--json"], False),
+        ("intake duplicates", ["intake", "--json"], True),
+        ("report unchanged", ["report", "--period", PERIOD_ID, "--json"], False),
+    ]
+    for name, args, refill in steps:
+        if refill:
+            fill_inbox(home, files)
+        run = measured([str(DXREPORT), *args], env)
+        check(run, f"dxreport {' '.join(args)} ({name})")
+        res.runs[name] = run
+        data = run.json()
+        if "counts" in data:
+            res.counts[name] = data["counts"]
+        if name == "report":
+            res.pages = int(data.get("pages") or 0)
+        log(
+            f"[dxreport N={n}] {name:<18} {run.seconds:8.1f} s  peak {run.peak_tree:6.0f} MiB"
+            + (f"  {data['counts']}" if "counts" in data else "")
+        )
+    if not keep:
+        shutil.rmtree(home, ignore_errors=True)
+    return res
+
+
+def run_baseline(n: int, corpus: Path, keep: bool, log) -> tuple[Run, dict]:
+    folder = Path(tempfile.mkdtemp(prefix=f"dxreport-baseline-{n}-"))
+    env = base_env(folder / "home")
+    log(f"[baseline N={n}] in {folder} (about 0.5 s a file)")
+    run = measured(
+        [str(PYTHON), str(ROOT / "bench" / "baseline.py"), "--corpus", str(corpus), "--home"]
+        + [str(folder / "home"), "--json"],
+        env,
+    )
+    check(run, "bench/baseline.py")
+    lines = [line for line in run.out.strip().splitlines() if line.startswith("{")]
+    stages = json.loads(lines[-1]) if lines else {}
+    log(f"[baseline N={n}] {run.seconds:.1f} s: {stages}")
+    if not keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    return run, stages
+
+
+def accepted(counts: dict) -> int:
+    return int(counts.get("accepted", 0)) + int(counts.get("accepted_with_warnings", 0))
+
+
+def fmt_s(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1f} s"
+
+
+def report_text(
+    sizes: list[int],
+    results: dict[int, SizeResult],
+    baselines: dict[int, tuple[Run, dict]],
+    seed: int,
+) -> str:
+    out: list[str] = []
+    w = out.append
+    w(f"# dxreport scale benchmark (issue 9) — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    w("")
+    w(
+        f"{os.cpu_count()} cores, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
+        f"at the end; corpus seed {seed}; clock {RECEIVED_AT}; each dxreport figure is one "
+        f"process (start-up included); peak = sum of RSS over the process tree (largest single "
+        f"process in brackets)."
+    )
+    problems: list[str] = []
+    for n in sorted(set(results) | set(baselines)):
+        res = results.get(n)
+        base = baselines.get(n)
+        w("")
+        w(f"## {n:,} units")
+        w("")
+        w("| stage | straightforward pipeline | dxreport |")
+        w("|---|---:|---:|")
+        bstages = base[1] if base else {}
+        brun = base[0] if base else None
+
+        def d(name: str, res: SizeResult | None = res) -> Run | None:
+            return res.runs.get(name) if res else None
+
+        def cell(r: Run | None) -> str:
+            if r is None:
+                return "—"
+            return f"{r.seconds:.1f} s (peak {r.peak_tree:.0f} MiB [{r.peak_single:.0f}])"
+
+        b_intake = bstages.get("intake_seconds")
+        b_report = bstages.get("report_seconds")
+        w(f"| intake, cold | {fmt_s(b_intake)} | {cell(d('intake cold'))} |")
+        b_pages = f" ({bstages.get('pages')} pages)" if bstages.get("pages") else ""
+        d_pages = f" ({res.pages} pages)" if res and res.pages else ""
+        w(f"| report (draft) | {fmt_s(b_report)}{b_pages} | {cell(d('report'))}{d_pages} |")
+        e2e = res.runs["intake cold"].seconds + res.runs["report"].seconds if res else None
+        b_e2e = brun.seconds if brun else None
+        ratio = f" ({b_e2e / e2e:.1f}× faster)" if (e2e and b_e2e) else ""
+        b_peak = f" (peak {brun.peak_tree:.0f} MiB)" if brun else ""
+        w(f"| end to end | {fmt_s(b_e2e)}{b_peak} | {fmt_s(e2e)}{ratio} |")
+        w(f"| intake again, empty inbox | — | {cell(d('intake empty'))} |")
+        w(
+            f"| the same {n:,} files sent again (all duplicates) | — | {cell(d('intake duplicates'))} |"
+        )
+        w(f"| report again, nothing changed | — | {cell(d('report unchanged'))} |")
+        if res and e2e:
+            rerun = res.runs["intake empty"].seconds + res.runs["report unchanged"].seconds
+            w(
+                f"| unchanged rerun (empty intake + unchanged report) | — | {rerun:.1f} s = "
+                f"{rerun / e2e:.0%} of the cold end to end |"
+            )
+        if bstages:
+            w("")
+            w(
+                "baseline stages: "
+                + ", ".join(
+                    f"{k.removesuffix('_seconds')} {v:.1f} s"
+                    for k, v in bstages.items()
+                    if k.endswith("_seconds")
+                )
+                + f"; process wall {brun.seconds:.1f} s; accepted {bstages.get('valid')} of "
+                f"{bstages.get('files')} by its GX checks"
+                if brun
+                else ""
+            )
+        if res:
+            cold = res.counts.get("intake cold", {})
+            dup = res.counts.get("intake duplicates", {})
+            ok = accepted(cold)
+            w("")
+            w(
+                f"sanity: intake cold accepted {ok} of {n} files {cold}; the re-sent files: {dup}; "
+                f"catalog add-units {res.runs['add-units'].seconds:.1f} s"
+            )
+            if ok != n:
+                problems.append(f"N={n}: only {ok} of {n} files accepted at cold intake {cold}")
+            if int(dup.get("duplicate", 0)) != n:
+                problems.append(f"N={n}: {dup.get('duplicate', 0)} of {n} re-sent files duplicate")
+            if cold.get("accepted_with_warnings"):
+                w(f"({cold['accepted_with_warnings']} accepted with warnings)")
+    if len(results) > 0:
+        w("")
+        w("## Scaling: intake, cold")
+        w("")
+        w("| units | seconds | files/s | peak RSS (tree) | largest process | t(N)/t(1,000) |")
+        w("|---:|---:|---:|---:|---:|---:|")
+        t1000 = results[1000].runs["intake cold"].seconds if 1000 in results else None
+        for n in sorted(results):
+            r = results[n].runs["intake cold"]
+            rel = f"{r.seconds / t1000:.2f}" if t1000 else "—"
+            w(
+                f"| {n:,} | {r.seconds:.1f} | {n / r.seconds:.1f} | {r.peak_tree:.0f} MiB | "
+                f"{r.peak_single:.0f} MiB | {rel} |"
+            )
+    w("")
+    w("## Targets (issue 9)")
+    w("")
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    for n in sorted(set(results) & set(baselines)):
+        r = results[n]
+        e2e = r.runs["intake cold"].seconds + r.runs["report"].seconds
+        x = baselines[n][0].seconds / e2e
+        w(
+            f"- end to end vs baseline at {n:,}: {x:.1f}× (target ≥ {TARGET_SPEEDUP:.0f}×): {verdict(x >= TARGET_SPEEDUP)}"
+        )
+    if 3000 in results:
+        t = results[3000].runs["intake cold"].seconds
+        w(
+            f"- 3,000 intake cold: {t:.1f} s (target ≤ {TARGET_INTAKE_3000:.0f} s): {verdict(t <= TARGET_INTAKE_3000)}"
+        )
+        if 1000 in results:
+            q = t / results[1000].runs["intake cold"].seconds
+            w(
+                f"- t(3,000)/t(1,000): {q:.2f} (target ≤ {TARGET_LINEAR}): {verdict(q <= TARGET_LINEAR)}"
+            )
+    for n, r in sorted(results.items()):
+        peak = max(run.peak_tree for run in r.runs.values())
+        w(
+            f"- peak RSS at {n:,} (any command, process tree): {peak:.0f} MiB (target ≤ 1 GB = {TARGET_PEAK_MB:.0f} MB ≈ {TARGET_PEAK_MB * 1e6 / MiB:.0f} MiB): {verdict(peak * MiB <= TARGET_PEAK_MB * 1e6)}"
+        )
+    for n, r in sorted(results.items()):
+        e2e = r.runs["intake cold"].seconds + r.runs["report"].seconds
+        share = (r.runs["intake empty"].seconds + r.runs["report unchanged"].seconds) / e2e
+        w(
+            f"- unchanged rerun at {n:,}: {share:.0%} of cold (target ≤ {TARGET_RERUN_SHARE:.0%}): {verdict(share <= TARGET_RERUN_SHARE)}"
+        )
+    if 1000 in results:
+        t = results[1000].runs["intake duplicates"].seconds
+        w(
+            f"- 1,000 duplicates re-sent: {t:.1f} s (target ≤ {TARGET_DUPLICATES:.0f} s): {verdict(t <= TARGET_DUPLICATES)}"
+        )
+    if problems:
+        w("")
+        w("## !!! WARNING: THE CORPUS WAS NOT FULLY ACCEPTED — THE FIGURES ABOVE ARE NOT VALID !!!")
+        for p in problems:
+            w(f"- {p}")
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--sizes", default="1000,3000,10000", help="units, comma-separated")
+    ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--baseline-only", action="store_true")
+    ap.add_argument(
+        "--baseline-sizes", default="1000", help="sizes (among --sizes) that also run the baseline"
+    )
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--keep", action="store_true", help="keep the workspaces (paths printed)")
+    args = ap.parse_args()
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    with_baseline = (
+        set()
+        if args.no_baseline
+        else {int(s) for s in args.baseline_sizes.split(",") if s.strip()} & set(sizes)
+    )
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    results: dict[int, SizeResult] = {}
+    baselines: dict[int, tuple[Run, dict]] = {}
+    for n in sizes:
+        corpus = ensure_corpus(n, args.seed)
+        if n in with_baseline:
+            baselines[n] = run_baseline(n, corpus, args.keep, log)
+        if not args.baseline_only:
+            results[n] = run_dxreport(n, corpus, args.keep, log)
+    text = report_text(sizes, results, baselines, args.seed)
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"scale-{datetime.now(UTC):%Y%m%d-%H%M}.md"
+    path.write_text(text, encoding="utf-8")
+    print(f"(written to {path.relative_to(ROOT)})")
+
+
+if __name__ == "__main__":
+    main()
