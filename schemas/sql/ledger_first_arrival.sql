@@ -1,6 +1,6 @@
--- The first arrival of these bytes ($sha256) that counts (counted_arrivals: at most one row returned).
-SELECT receipt_name, unit_code, period_id
+-- The first counted arrival of each of these contents ($sha256: a list; counted_arrivals: one row per sha256 returned).
+SELECT sha256, arg_min(receipt_name, arrival_no) AS receipt_name,
+       arg_min(unit_code, arrival_no) AS unit_code, arg_min(period_id, arrival_no) AS period_id
 FROM counted_arrivals
-WHERE sha256 = $sha256
-ORDER BY arrival_no
-LIMIT 1;
+WHERE sha256 IN (SELECT unnest($sha256))
+GROUP BY sha256;

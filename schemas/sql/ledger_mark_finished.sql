@@ -1,2 +1,2 @@
--- Receipt written and inbox file removed: mark the arrival finished (arrivals: one row).
-UPDATE arrivals SET finished = TRUE WHERE arrival_no = $arrival_no;
+-- Receipts written and inbox files removed: mark these arrivals finished (arrivals: one row each).
+UPDATE arrivals SET finished = TRUE WHERE arrival_no IN (SELECT unnest($arrival_no));

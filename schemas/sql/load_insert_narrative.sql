@@ -1,3 +1,3 @@
--- One narrative section of a submission version (grain of narratives: unit x period x version x section).
+-- The narrative sections of a batch's submission versions, one list per column (grain of narratives: unit x period x version x section).
 INSERT INTO narratives (unit_code, period_id, version, section, body)
-VALUES ($unit_code, $period_id, $version, $section, $body);
+SELECT unnest($unit_code), unnest($period_id), unnest($version), unnest($section), unnest($body);

@@ -1,4 +1,5 @@
--- The version the next accepted submission of $unit_code x $period_id gets (submissions: 1 if none).
-SELECT coalesce(max(version), 0) + 1 AS version
+-- The newest version of each unit x period that has one (submissions: one row per unit x period returned).
+SELECT unit_code, period_id, max(version) AS version
 FROM submissions
-WHERE unit_code = $unit_code AND period_id = $period_id;
+WHERE unit_code IN (SELECT unnest($unit_code))
+GROUP BY unit_code, period_id;

@@ -35,6 +35,13 @@ class Settings(BaseSettings):
         description="the consolidated report is due on this day of the quarter's last month",
     )
     narrative_max_chars: int = 4000
+    load_batch_files: int = Field(
+        default=500,
+        ge=1,
+        le=100_000,
+        description="files recorded and loaded in one warehouse transaction at intake (a kill "
+        "loses at most this batch's work, which the next run redoes)",
+    )
     lock_timeout_seconds: float = 600.0
     report_signer: str | None = Field(
         default=None,

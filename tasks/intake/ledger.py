@@ -1,20 +1,24 @@
 """The ledger: one arrival row and one JSON receipt per file received, versions per unit and period.
 
-Per file, in this order, so that a run killed at any moment loses nothing and adds nothing twice:
-1. the bytes are archived by content hash (idempotent);
-2. one transaction records the arrival, its messages and (if accepted) the loaded data and, for
-   a resubmission, what changed from the previous version (tasks/intake/changes.py);
-3. the feedback workbook, if the receipt has messages (tasks/feedback/annotate.py), then the
-   receipt, are written atomically to feedback/ and receipts/;
-4. the inbox file is removed;
-5. the arrival is marked finished.
-A later run finishes any arrival committed but not marked finished (`finish_unfinished`).
+Per batch of files, in this order, so that a run killed at any moment loses nothing and adds nothing
+twice:
+1. each file's bytes are archived by content hash (idempotent; tasks/intake/collect.py);
+2. ONE transaction records every arrival of the batch, its messages and (if accepted) the loaded
+   data and, for a resubmission, what changed from the previous version (tasks/intake/changes.py);
+   a kill before the commit leaves nothing of the batch in the warehouse and every file in the inbox;
+3. per file, the feedback workbook, if the receipt has messages (tasks/feedback/annotate.py), then
+   the receipt, are written atomically to feedback/ and receipts/, then the inbox file is removed;
+4. the batch's arrivals are marked finished.
+A later run finishes any arrival committed but not marked finished (`finish_unfinished`), before it
+reads the inbox: no extra version, no lost file.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,12 +29,14 @@ from schemas.catalog_model import load_catalog
 from tasks.core.files import write_atomic
 from tasks.core.periods import Period
 from tasks.core.settings import Settings, WorkspacePaths
-from tasks.core.warehouse import execute, execute_many, query
+from tasks.core.warehouse import execute, execute_columns, query
 from tasks.intake import rules
 from tasks.intake.changes import Labels, changes_since_previous, record_changes
 from tasks.intake.collect import InboxFile
-from tasks.intake.load import insert_submission, next_version
+from tasks.intake.load import Load, insert_submissions, latest_versions
 from tasks.intake.submission import Submission
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,12 +52,6 @@ def receipt_name(arrival_no: int, sha256: str) -> str:
 def received_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
     """The sha256 of every file content already in the ledger."""
     return {row["sha256"] for row in query(con, "ledger_received_hashes")}
-
-
-def first_arrival_of(con: duckdb.DuckDBPyConnection, sha256: str) -> dict | None:
-    """The first arrival of these bytes (receipt_name, unit_code, period_id), or None."""
-    rows = query(con, "ledger_first_arrival", sha256=sha256)
-    return rows[0] if rows else None
 
 
 def log_run(con: duckdb.DuckDBPyConnection, started_at: datetime, flow: str, detail: str) -> None:
@@ -76,94 +76,203 @@ def format_received(received_at: datetime) -> str:
     return received_at.replace(microsecond=0).isoformat()
 
 
-def record_arrival(
+@dataclass(frozen=True)
+class Received:
+    """One file of a batch, archived, with what reading and validation made of it."""
+
+    item: InboxFile
+    archive_path: Path
+    sub: Submission | None  # None: bytes already received (not parsed)
+
+
+@dataclass
+class _Arrival:
+    """One arrival being recorded (inside the batch's transaction)."""
+
+    file: Received
+    arrival_no: int
+    name: str
+    status: str
+    unit: str | None
+    period: str | None
+    timeliness: str | None
+    duplicate_of: str | None
+    messages: list
+    version: int | None = None
+    changes: list | None = None
+
+
+def record_arrivals(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
-    item: InboxFile,
-    archive_path: Path,
-    sub: Submission | None,
+    files: list[Received],
     received_at: datetime,
     locked: frozenset[str],
-) -> Recorded:
-    """Steps 2-5 above for one file. `sub` is None for a duplicate (not parsed)."""
+    on_finished: Callable[[str], None] | None = None,
+) -> list[Recorded]:
+    """Steps 2-5 above for a batch of archived files, in arrival order: ONE transaction records
+    every arrival, its messages and the accepted data (one statement per table); after the commit,
+    the feedback workbooks and receipts; then the inbox files are removed; then the arrivals are
+    marked finished. A file whose earlier copy in this batch could not be archived (it vanished)
+    is left in the inbox for the next run."""
+    if not files:
+        return []
     paths = settings.paths
     con.execute("BEGIN")
     try:
-        arrival_no = int(query(con, "ledger_next_arrival_no")[0]["arrival_no"])
-        name = receipt_name(arrival_no, item.sha256)
-        first = first_arrival_of(con, item.sha256)
-        version = None
-        changes = None
-        if first is not None:
-            status, timeliness, duplicate_of = "duplicate", None, first["receipt_name"]
-            unit, period = first["unit_code"], first["period_id"]
-            messages = [rules.message("DUPLICATE_FILE", duplicate_of=duplicate_of)]
-        else:
-            assert sub is not None
-            status, duplicate_of = sub.status, None
-            unit, period = sub.unit_code, sub.period_id
-            timeliness = timeliness_of(sub, received_at, locked, settings)
-            messages = sub.messages
-            if status != "rejected":
-                assert sub.unit_code and sub.period_id, "an accepted submission names both"
-                version = next_version(con, sub.unit_code, sub.period_id)
-                insert_submission(
-                    con,
-                    sub,
-                    version=version,
-                    arrival_no=arrival_no,
-                    sha256=item.sha256,
-                    received_at=received_at,
-                    timeliness=timeliness or "on_time",
+        arrivals = _arrivals(con, settings, files, received_at, locked)
+        insert_submissions(
+            con,
+            [
+                Load(
+                    a.file.sub,
+                    a.version,
+                    a.arrival_no,
+                    a.file.item.sha256,
+                    received_at,
+                    a.timeliness or "on_time",
                 )
-                if version >= 2:  # versions explained (tasks/intake/changes.py)
-                    changes = changes_since_previous(con, sub, version, _labels(settings))
-                    record_changes(con, sub.unit_code, sub.period_id, version, changes)
-        receipt = {
-            "file": item.file_name,
-            "sha256": item.sha256,
-            "received_at": format_received(received_at),
-            "unit": unit,
-            "period": period,
-            "version": version,
-            "status": status,
-            "timeliness": timeliness,
-            "duplicate_of": duplicate_of,
-            "messages": [m.to_dict() for m in messages],
+                for a in arrivals
+                if a.version is not None and a.file.sub is not None
+            ],
+        )
+        labels: Labels | None = None
+        for a in arrivals:  # versions explained (tasks/intake/changes.py); version - 1 is loaded
+            sub = a.file.sub
+            if a.version is not None and a.version >= 2 and sub and sub.unit_code and sub.period_id:
+                labels = labels or _labels(settings)
+                a.changes = changes_since_previous(con, sub, a.version, labels)
+                record_changes(con, sub.unit_code, sub.period_id, a.version, a.changes)
+        texts = {
+            a.arrival_no: json.dumps(_receipt(a, received_at), ensure_ascii=False, indent=2)
+            for a in arrivals
         }
-        if changes is not None:
-            receipt["changes"] = [c.to_dict() for c in changes]
-        receipt_text = json.dumps(receipt, ensure_ascii=False, indent=2)
-        execute(
+        execute_columns(
             con,
             "ledger_insert_arrival",
-            arrival_no=arrival_no,
-            receipt_name=name,
-            file_name=item.file_name,
-            inbox_mtime_ns=item.mtime_ns,
-            sha256=item.sha256,
-            size_bytes=item.size,
-            archive_path=str(archive_path.relative_to(paths.home)),
-            received_at=received_at,
-            unit_code=unit,
-            period_id=period,
-            version=version,
-            status=status,
-            timeliness=timeliness,
-            duplicate_of=duplicate_of,
-            receipt_json=receipt_text,
+            (_arrival_row(a, texts[a.arrival_no], paths, received_at) for a in arrivals),
         )
-        execute_many(
+        execute_columns(
             con,
             "ledger_insert_message",
-            ({"arrival_no": arrival_no, "seq": i, **m.to_dict()} for i, m in enumerate(messages)),
+            (
+                {"arrival_no": a.arrival_no, "seq": i, **m.to_dict()}
+                for a in arrivals
+                for i, m in enumerate(a.messages)
+            ),
         )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    _finish(con, paths, arrival_no, name, receipt_text, Path(item.path), archive_path)
-    return Recorded(name, receipt)
+    out = []
+    for a in arrivals:
+        _finish(paths, a.name, texts[a.arrival_no], Path(a.file.item.path), a.file.archive_path)
+        out.append(Recorded(a.name, json.loads(texts[a.arrival_no])))
+        if on_finished is not None:
+            on_finished(a.file.item.file_name)
+    execute(con, "ledger_mark_finished", arrival_no=[a.arrival_no for a in arrivals])
+    return out
+
+
+def _arrivals(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    files: list[Received],
+    received_at: datetime,
+    locked: frozenset[str],
+) -> list[_Arrival]:
+    """Number, classify and version the batch's files (duplicates of the ledger or of an earlier
+    file of the batch; versions after the newest loaded and earlier ones of the batch)."""
+    next_no = int(query(con, "ledger_next_arrival_no")[0]["arrival_no"])
+    firsts = {
+        r["sha256"]: r
+        for r in query(con, "ledger_first_arrival", sha256=sorted({f.item.sha256 for f in files}))
+    }
+    latest = latest_versions(con, (f.sub.unit_code for f in files if f.sub and f.sub.unit_code))
+    out = []
+    for f in files:
+        sha = f.item.sha256
+        first = firsts.get(sha)
+        name = receipt_name(next_no, sha)
+        if first is not None:
+            duplicate_of = first["receipt_name"]
+            a = _Arrival(
+                f,
+                next_no,
+                name,
+                "duplicate",
+                first["unit_code"],
+                first["period_id"],
+                None,
+                duplicate_of,
+                [rules.message("DUPLICATE_FILE", duplicate_of=duplicate_of)],
+            )
+        elif f.sub is None:  # its first copy in this batch vanished before it was archived
+            log.warning("%s: taken anew by the next run", f.item.file_name)
+            continue
+        else:
+            sub = f.sub
+            a = _Arrival(
+                f,
+                next_no,
+                name,
+                sub.status,
+                sub.unit_code,
+                sub.period_id,
+                timeliness_of(sub, received_at, locked, settings),
+                None,
+                list(sub.messages),
+            )
+            if sub.status != "rejected":
+                assert sub.unit_code and sub.period_id, "an accepted submission names both"
+                key = (sub.unit_code, sub.period_id)
+                a.version = latest[key] = latest.get(key, 0) + 1
+        firsts.setdefault(sha, {"receipt_name": name, "unit_code": a.unit, "period_id": a.period})
+        out.append(a)
+        next_no += 1
+    return out
+
+
+def _receipt(a: _Arrival, received_at: datetime) -> dict:
+    receipt = {
+        "file": a.file.item.file_name,
+        "sha256": a.file.item.sha256,
+        "received_at": format_received(received_at),
+        "unit": a.unit,
+        "period": a.period,
+        "version": a.version,
+        "status": a.status,
+        "timeliness": a.timeliness,
+        "duplicate_of": a.duplicate_of,
+        "messages": [m.to_dict() for m in a.messages],
+    }
+    if a.changes is not None:
+        receipt["changes"] = [c.to_dict() for c in a.changes]
+    return receipt
+
+
+def _arrival_row(
+    a: _Arrival, receipt_text: str, paths: WorkspacePaths, received_at: datetime
+) -> dict:
+    item = a.file.item
+    return {
+        "arrival_no": a.arrival_no,
+        "receipt_name": a.name,
+        "file_name": item.file_name,
+        "inbox_mtime_ns": item.mtime_ns,
+        "sha256": item.sha256,
+        "size_bytes": item.size,
+        "archive_path": str(a.file.archive_path.relative_to(paths.home)),
+        "received_at": received_at,
+        "unit_code": a.unit,
+        "period_id": a.period,
+        "version": a.version,
+        "status": a.status,
+        "timeliness": a.timeliness,
+        "duplicate_of": a.duplicate_of,
+        "receipt_json": receipt_text,
+    }
 
 
 def _labels(settings: Settings) -> Labels:
@@ -172,9 +281,7 @@ def _labels(settings: Settings) -> Labels:
 
 
 def _finish(
-    con,
     paths: WorkspacePaths,
-    arrival_no: int,
     name: str,
     receipt_text: str,
     inbox_path: Path | None,
@@ -189,7 +296,6 @@ def _finish(
             os.unlink(inbox_path)
         except FileNotFoundError:
             pass
-    execute(con, "ledger_mark_finished", arrival_no=arrival_no)
 
 
 def finish_unfinished(
@@ -197,19 +303,20 @@ def finish_unfinished(
 ) -> list[Recorded]:
     """Complete arrivals a killed run committed but did not finish (receipt, inbox removal)."""
     done = []
-    for row in query(con, "ledger_unfinished_arrivals"):
+    rows = query(con, "ledger_unfinished_arrivals")
+    for row in rows:
         match = next(
             (f for f in inbox if f.file_name == row["file_name"] and f.sha256 == row["sha256"]),
             None,
         )
         _finish(
-            con,
             settings.paths,
-            row["arrival_no"],
             row["receipt_name"],
             row["receipt_json"],
             Path(match.path) if match else None,
             settings.paths.home / row["archive_path"],
         )
         done.append(Recorded(row["receipt_name"], json.loads(row["receipt_json"])))
+    if rows:
+        execute(con, "ledger_mark_finished", arrival_no=[r["arrival_no"] for r in rows])
     return done

@@ -218,7 +218,7 @@ def test_killed_inside_the_transaction_loads_nothing(
     def killed(*_a, **_k):
         raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(ledger, "insert_submission", killed)
+    monkeypatch.setattr(ledger, "insert_submissions", killed)
     with pytest.raises(KeyboardInterrupt):
         run(settings, catalog)
     monkeypatch.undo()

@@ -57,6 +57,21 @@ def test_inserts_take_each_column_from_the_parameter_of_its_name():
             assert columns - {"finished"} == parameters(path.stem), path.name
 
 
+def test_batch_inserts_take_each_column_from_the_list_of_its_name():
+    """A batch insert reads column c from `unnest($c)`, in the order the columns are named."""
+    batch = 0
+    for path in FILES:
+        match = re.search(
+            r"INSERT\s+INTO\s+\w+\s*\(([^)]*)\)\s*SELECT(.*?);", _code(path), re.I | re.S
+        )
+        if match and "unnest" in match.group(2):
+            batch += 1
+            columns = [c.strip() for c in match.group(1).split(",")]
+            given = re.findall(r"unnest\(\$(\w+)\)|\b(FALSE)\b", match.group(2))
+            assert [a or "finished" for a, _ in given] == columns, path.name
+    assert batch >= 6  # arrivals, messages, submissions, values, activities, narratives
+
+
 def test_no_sql_left_in_the_intake_code():
     """Only BEGIN / COMMIT / ROLLBACK stay in Python; every statement is a .sql file."""
     for path in INTAKE.glob("*.py"):
