@@ -1,4 +1,9 @@
-"""Flow `intake`: inbox -> archive -> parse -> validate -> load -> receipts."""
+"""Flow `intake`: inbox -> archive -> parse -> validate -> load -> receipts.
+
+From `fanout_min_files` new files on, parse and validate run in parallel on Dask (the subflow
+`intake-fanout`, flows/intake_fanout.py); the writer (archive, ledger, load, receipts) is this
+flow's process either way.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from tasks.core.settings import Settings
 from tasks.core.workspace import workspace_lock
 from tasks.feedback.annotate import feedback_path
 from tasks.intake import steps
+from tasks.intake.fanout import fans_out
 from tasks.intake.ledger import Recorded
 from tasks.intake.steps import Batch
 from tasks.intake.submission import Submission
@@ -70,8 +76,13 @@ def intake(home: Home = None, now: Now = None) -> dict:
         batch = collect(settings, catalog)
         recorded = list(batch.recovered)
         if batch.files:  # an empty inbox costs no reading, validating or loading
-            subs = parse(settings, batch)
-            subs = validate(settings, catalog, batch, subs)
+            if fans_out(settings, batch):  # many files: read and checked in parallel on Dask
+                from flows.intake_fanout import parse_validate  # noqa: PLC0415 - imports Dask
+
+                subs = parse_validate(settings, catalog, batch)
+            else:  # a few: in this process, no cluster to start
+                subs = parse(settings, batch)
+                subs = validate(settings, catalog, batch, subs)
             recorded += record(settings, batch, subs)
         summary = steps.summarize(recorded)
         # what the operator sees (flows/intake_report.py): per-period groups, and each period's

@@ -72,6 +72,20 @@ class Settings(BaseSettings):
         description="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786; "
         "empty: a local cluster",
     )
+    fanout_min_files: int = Field(
+        default=1000,
+        ge=0,
+        description="the intake parses and validates its new files in parallel on Dask (the "
+        "local cluster or dask_address) from this many files on; fewer are read in the flow's "
+        "own process, without Dask; 0: never",
+    )
+    fanout_workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="worker processes of the intake's local Dask cluster; default: the CPU cores, "
+        "at most 4 (with dask_address, the chunks are cut for this many workers)",
+    )
 
     files_port: int | None = Field(
         default=None,
