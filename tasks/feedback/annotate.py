@@ -32,6 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tasks.core.files import write_atomic_bytes
 from tasks.core.settings import WorkspacePaths
+from tasks.feedback.paths import feedback_path
 from tasks.feedback.results_sheet import FILLS, RESULTS_SHEET, fill_results, value_text
 from tasks.intake.cells import norm
 from tasks.intake.rules import load_rules
@@ -46,10 +47,6 @@ UNOPENED_NOTE = (
 )
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})")
 _ROW = re.compile(r"^(?:row\s*|dòng\s*)?(\d{1,7})$", re.IGNORECASE)
-
-
-def feedback_path(paths: WorkspacePaths, receipt_name: str) -> Path:
-    return paths.feedback / (Path(receipt_name).stem + ".xlsx")
 
 
 def needs_feedback(receipt: dict) -> bool:
@@ -74,6 +71,24 @@ def write_feedback(
     paths: WorkspacePaths, receipt_name: str, receipt: dict, archive_path: Path | None
 ) -> Path | None:
     """Write the feedback workbook of one receipt; None when the receipt needs none. Never raises."""
+    made = feedback_file(paths, receipt_name, receipt, archive_path)
+    if made is None:
+        return None
+    target, data = made
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic_bytes(target, data)
+    except Exception:  # noqa: BLE001
+        log.warning("feedback: could not write %s", target, exc_info=True)
+        return None
+    return target
+
+
+def feedback_file(
+    paths: WorkspacePaths, receipt_name: str, receipt: dict, archive_path: Path | None
+) -> tuple[Path, bytes] | None:
+    """Where the feedback workbook of one receipt goes and its bytes (for a batch's writes); None
+    when the receipt needs none or it could not be made. Never raises."""
     if not needs_feedback(receipt):
         return None
     target = feedback_path(paths, receipt_name)
@@ -89,12 +104,10 @@ def write_feedback(
     try:
         if data is None:
             data = results_only_bytes(receipt_name, receipt, when)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic_bytes(target, data)
     except Exception:  # noqa: BLE001
-        log.warning("feedback: could not write %s", target, exc_info=True)
+        log.warning("feedback: could not make %s", target, exc_info=True)
         return None
-    return target
+    return target, data
 
 
 def results_only_bytes(receipt_name: str, receipt: dict, when: datetime) -> bytes:

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from tasks.core.files import sync_directories, sync_files
 from tasks.core.settings import WorkspacePaths
 
 _SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,10}$")
@@ -62,30 +63,51 @@ def describe(path: Path) -> InboxFile:
     return InboxFile(str(path), path.name, sha, size, path.stat().st_mtime_ns)
 
 
-def archived_path(paths: WorkspacePaths, sha256: str) -> Path | None:
-    """The archived copy of these bytes, if any (archive/<sha256><suffix>)."""
-    for candidate in paths.archive.glob(f"{sha256}*"):
-        if candidate.name.split(".", 1)[0] == sha256:
-            return candidate
-    return None
+def archive_files(paths: WorkspacePaths, items: list[InboxFile]) -> list[Path | OSError]:
+    """Copy the batch's files into archive/ by content hash (archive/<sha256><suffix>; atomic, never
+    overwritten, verified against the hash), with one sync for all: per item its archived path, or
+    the FileNotFoundError / FileChangedError that leaves it for the next run.
+
+    The archive is listed once (not globbed per file: 10,000 files in it would make that
+    quadratic); the same bytes twice in the batch are copied once.
+    """
+    archived = {
+        entry.name.split(".", 1)[0]: Path(entry.path)
+        for entry in os.scandir(paths.archive)
+        if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False)
+    }
+    out: list[Path | OSError] = []
+    moves: list[tuple[Path, Path]] = []
+    for item in items:
+        existing = archived.get(item.sha256)
+        if existing is not None:
+            out.append(existing)
+            continue
+        target = paths.archive / f"{item.sha256}{item.suffix}"
+        tmp = paths.archive / f".{item.sha256}.tmp"
+        try:
+            _copy_verified(item, tmp)
+        except (FileNotFoundError, FileChangedError) as exc:
+            out.append(exc)
+            continue
+        moves.append((tmp, target))
+        archived[item.sha256] = target
+        out.append(target)
+    sync_files([tmp for tmp, _ in moves])
+    for tmp, target in moves:
+        os.replace(tmp, target)
+    if moves:
+        sync_directories({paths.archive})
+    return out
 
 
-def archive_file(paths: WorkspacePaths, item: InboxFile) -> Path:
-    """Copy the file into archive/ by content hash (atomic; never overwrites; verified)."""
-    existing = archived_path(paths, item.sha256)
-    if existing is not None:
-        return existing
-    target = paths.archive / f"{item.sha256}{item.suffix}"
-    tmp = paths.archive / f".{item.sha256}.tmp"
+def _copy_verified(item: InboxFile, tmp: Path) -> None:
+    """Copy the inbox file to `tmp`, checking its bytes still hash to what was recorded."""
     digest = hashlib.sha256()
     with open(item.path, "rb") as src, open(tmp, "wb") as dst:
         while chunk := src.read(1 << 20):
             digest.update(chunk)
             dst.write(chunk)
-        dst.flush()
-        os.fsync(dst.fileno())
     if digest.hexdigest() != item.sha256:  # the file changed while we read it: try next run
         tmp.unlink(missing_ok=True)
         raise FileChangedError(f"{item.file_name} changed while being archived")
-    os.replace(tmp, target)
-    return target

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from schemas.catalog_model import load_catalog
-from tasks.core.files import write_atomic
+from tasks.core.files import write_all_atomic
 from tasks.core.periods import Period
 from tasks.core.settings import Settings, WorkspacePaths
 from tasks.core.warehouse import execute, execute_columns, query
@@ -37,6 +37,8 @@ from tasks.intake.load import Load, insert_submissions, latest_versions
 from tasks.intake.submission import Submission
 
 log = logging.getLogger(__name__)
+
+FINISH_GROUP = 100  # receipts and feedback workbooks written (and synced) together
 
 
 @dataclass(frozen=True)
@@ -165,14 +167,17 @@ def record_arrivals(
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    out = []
-    for a in arrivals:
-        _finish(paths, a.name, texts[a.arrival_no], Path(a.file.item.path), a.file.archive_path)
-        out.append(Recorded(a.name, json.loads(texts[a.arrival_no])))
-        if on_finished is not None:
-            on_finished(a.file.item.file_name)
+    files_of = {a.name: a.file.item.file_name for a in arrivals}
+    _finish(
+        paths,
+        [
+            (a.name, texts[a.arrival_no], Path(a.file.item.path), a.file.archive_path)
+            for a in arrivals
+        ],
+        on_finished=None if on_finished is None else lambda name: on_finished(files_of[name]),
+    )
     execute(con, "ledger_mark_finished", arrival_no=[a.arrival_no for a in arrivals])
-    return out
+    return [Recorded(a.name, json.loads(texts[a.arrival_no])) for a in arrivals]
 
 
 def _arrivals(
@@ -281,42 +286,53 @@ def _labels(settings: Settings) -> Labels:
 
 
 def _finish(
-    paths: WorkspacePaths,
-    name: str,
-    receipt_text: str,
-    inbox_path: Path | None,
-    archive_path: Path,
+    paths: WorkspacePaths, done: list[tuple[str, str, Path | None, Path]], on_finished=None
 ) -> None:
-    from tasks.feedback.annotate import write_feedback  # noqa: PLC0415 - openpyxl on first use
+    """Step 3 for committed arrivals (receipt name, receipt text, inbox file or None, archived
+    file): their feedback workbooks and receipts, written with one sync per group of files, then
+    the inbox files are removed. Groups bound the memory the workbooks take."""
+    from tasks.feedback.annotate import feedback_file  # noqa: PLC0415 - openpyxl on first use
 
-    write_feedback(paths, name, json.loads(receipt_text), archive_path)  # never raises
-    write_atomic(paths.receipts / name, receipt_text)
-    if inbox_path is not None:
-        try:
-            os.unlink(inbox_path)
-        except FileNotFoundError:
-            pass
+    for lo in range(0, len(done), FINISH_GROUP):
+        group = done[lo : lo + FINISH_GROUP]
+        writes: list[tuple[Path, bytes]] = []
+        for name, text, _, archive_path in group:
+            made = feedback_file(paths, name, json.loads(text), archive_path)  # never raises
+            if made is not None:
+                writes.append(made)
+            writes.append((paths.receipts / name, text.encode("utf-8")))
+        if any(path.parent == paths.feedback for path, _ in writes):
+            paths.feedback.mkdir(parents=True, exist_ok=True)
+        write_all_atomic(writes)
+        for name, _, inbox_path, _ in group:
+            if inbox_path is not None:
+                try:
+                    os.unlink(inbox_path)
+                except FileNotFoundError:
+                    pass
+            if on_finished is not None:
+                on_finished(name)
 
 
 def finish_unfinished(
     con: duckdb.DuckDBPyConnection, settings: Settings, inbox: list[InboxFile]
 ) -> list[Recorded]:
     """Complete arrivals a killed run committed but did not finish (receipt, inbox removal)."""
-    done = []
     rows = query(con, "ledger_unfinished_arrivals")
-    for row in rows:
-        match = next(
-            (f for f in inbox if f.file_name == row["file_name"] and f.sha256 == row["sha256"]),
-            None,
-        )
-        _finish(
-            settings.paths,
-            row["receipt_name"],
-            row["receipt_json"],
-            Path(match.path) if match else None,
-            settings.paths.home / row["archive_path"],
-        )
-        done.append(Recorded(row["receipt_name"], json.loads(row["receipt_json"])))
+    waiting = {(f.file_name, f.sha256): Path(f.path) for f in inbox}
+    _finish(
+        settings.paths,
+        [
+            (
+                row["receipt_name"],
+                row["receipt_json"],
+                waiting.get((row["file_name"], row["sha256"])),
+                settings.paths.home / row["archive_path"],
+            )
+            for row in rows
+        ],
+    )
+    done = [Recorded(row["receipt_name"], json.loads(row["receipt_json"])) for row in rows]
     if rows:
         execute(con, "ledger_mark_finished", arrival_no=[r["arrival_no"] for r in rows])
     return done

@@ -20,7 +20,7 @@ from schemas.catalog_model import Catalog
 from tasks.core import progress
 from tasks.core.settings import Settings
 from tasks.core.warehouse import connect, locked_periods, snapshot_catalog
-from tasks.intake.collect import FileChangedError, InboxFile, archive_file, describe, list_inbox
+from tasks.intake.collect import InboxFile, archive_files, describe, list_inbox
 from tasks.intake.ledger import (
     Received,
     Recorded,
@@ -175,15 +175,15 @@ def record_batch(
 def _archive_all(
     settings: Settings, chunk: list[tuple[InboxFile, Submission | None]]
 ) -> list[Received]:
-    """Archive the chunk's files by content hash; a file that vanished or changed is skipped."""
+    """Archive the chunk's files by content hash (one sync for all); a file that vanished or
+    changed since it was hashed is skipped."""
     received = []
-    for item, sub in chunk:
-        try:
-            archived = archive_file(settings.paths, item)
-        except (FileNotFoundError, FileChangedError) as exc:
-            log.warning("skipped %s until the next run: %s", item.file_name, exc)
+    archived = archive_files(settings.paths, [item for item, _ in chunk])
+    for (item, sub), where in zip(chunk, archived, strict=True):
+        if isinstance(where, OSError):
+            log.warning("skipped %s until the next run: %s", item.file_name, where)
             continue
-        received.append(Received(item, archived, sub))
+        received.append(Received(item, where, sub))
     return received
 
 

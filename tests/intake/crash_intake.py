@@ -15,7 +15,7 @@ import sys
 
 from tasks.core.settings import Settings
 from tasks.core.workspace import workspace_catalog
-from tasks.intake import ledger, steps
+from tasks.intake import collect, ledger, steps
 
 
 def _die() -> None:
@@ -39,17 +39,17 @@ def _on_nth(target, name: str, n: int, when=lambda *a, **k: True) -> None:
 
 POINTS = {
     # archiving the N-th file (before its copy is complete)
-    "archive": lambda n: _on_nth(steps, "archive_file", n),
+    "archive": lambda n: _on_nth(collect, "_copy_verified", n),
     # inside the N-th batch's transaction, before its data is inserted
     "load": lambda n: _on_nth(ledger, "insert_submissions", n),
     # inside the N-th batch's transaction, after its data and arrivals, before the messages
     "messages": lambda n: _on_nth(
         ledger, "execute_columns", n, lambda _c, name, *_a: name == "ledger_insert_message"
     ),
-    # after the commit: writing the N-th receipt
-    "receipt": lambda n: _on_nth(ledger, "write_atomic", n),
+    # after the commit: renaming the N-th receipt into place (some of the batch's are there)
+    "receipt": lambda n: _on_nth(os, "replace", n, lambda _src, dst: "receipts" in str(dst)),
     # after the commit and the receipt: removing the N-th inbox file
-    "unlink": lambda n: _on_nth(ledger.os, "unlink", n, lambda path, *_a: "inbox" in str(path)),
+    "unlink": lambda n: _on_nth(os, "unlink", n, lambda path, *_a: "inbox" in str(path)),
     # everything written and removed; marking the N-th batch finished
     "mark": lambda n: _on_nth(
         ledger, "execute", n, lambda _c, name, **_k: name == "ledger_mark_finished"

@@ -195,7 +195,7 @@ def test_killed_after_commit_is_finished_by_next_run(
     def killed(*_a, **_k):
         raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(ledger, "write_atomic", killed)
+    monkeypatch.setattr(ledger, "write_all_atomic", killed)
     with pytest.raises(KeyboardInterrupt):
         run(settings, catalog)
     monkeypatch.undo()
