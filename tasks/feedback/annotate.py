@@ -32,6 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tasks.core.files import write_atomic_bytes
 from tasks.core.settings import WorkspacePaths
+from tasks.feedback.duplicate_skeleton import skeleton_bytes
 from tasks.feedback.paths import feedback_path
 from tasks.feedback.results_sheet import FILLS, RESULTS_SHEET, fill_results, value_text
 from tasks.intake.cells import norm
@@ -111,6 +112,13 @@ def feedback_file(
 
 
 def results_only_bytes(receipt_name: str, receipt: dict, when: datetime) -> bytes:
+    """The results sheet alone (a file never opened, or a duplicate: from a cached skeleton, the
+    same bytes; tasks/feedback/duplicate_skeleton.py)."""
+    fast = skeleton_bytes(receipt_name, receipt, when, written_results_only)
+    return fast if fast is not None else written_results_only(receipt_name, receipt, when)
+
+
+def written_results_only(receipt_name: str, receipt: dict, when: datetime) -> bytes:
     wb = Workbook()
     note = None if opens_safely(receipt) else UNOPENED_NOTE
     if receipt.get("status") == "duplicate":
