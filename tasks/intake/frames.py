@@ -207,7 +207,9 @@ def _frame(rows: list[dict]):
         for name in _spec_columns(spec):
             if name not in frame:
                 frame[name] = None
-    return frame
+    # one block per dtype: the columns added one by one above leave dozens of blocks, and every
+    # row-condition filter of the suite then copies each of them (1.4 s of 2.8 s at 1,000 files)
+    return frame.copy()
 
 
 def _spec_columns(spec) -> list[str]:
