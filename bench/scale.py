@@ -132,10 +132,15 @@ def fill_inbox(home: Path, files: list[Path]) -> None:
         os.utime(target, (base + i, base + i))  # arrival order = the corpus order
 
 
+class StepFailed(Exception):
+    pass
+
+
 def check(run: Run, what: str) -> None:
+    """A failed command ends this size's measurements (the table says so), not the benchmark."""
     if run.rc != 0:
-        tail = (run.err or run.out).strip().splitlines()[-5:]
-        raise SystemExit(f"{what} failed (exit {run.rc}):\n  " + "\n  ".join(tail))
+        tail = [line[:400] for line in (run.err or run.out).strip().splitlines()[-3:]]
+        raise StepFailed(f"{what} failed (exit {run.rc}): " + " / ".join(tail))
 
 
 @dataclass
@@ -145,14 +150,26 @@ class SizeResult:
     counts: dict[str, dict] = field(default_factory=dict)
     pages: int = 0
     home: Path | None = None
+    failed: str = ""
 
 
 def run_dxreport(n: int, corpus: Path, keep: bool, log) -> SizeResult:
-    files = corpus_files(corpus)
     home = Path(tempfile.mkdtemp(prefix=f"dxreport-scale-{n}-"))
-    env = base_env(home)
     res = SizeResult(n, home=home)
     log(f"[dxreport N={n}] workspace {home}")
+    try:
+        _dxreport_steps(res, corpus, home, log)
+    except StepFailed as exc:
+        res.failed = str(exc)
+        log(f"[dxreport N={n}] !!! {exc}")
+    if not keep:
+        shutil.rmtree(home, ignore_errors=True)
+    return res
+
+
+def _dxreport_steps(res: SizeResult, corpus: Path, home: Path, log) -> None:
+    files = corpus_files(corpus)
+    env = base_env(home)
     run = measured(
         [str(DXREPORT), "catalog", "add-units", str(corpus / "units.csv"), "--json"], env
     )
@@ -178,12 +195,9 @@ def run_dxreport(n: int, corpus: Path, keep: bool, log) -> SizeResult:
         if name == "report":
             res.pages = int(data.get("pages") or 0)
         log(
-            f"[dxreport N={n}] {name:<18} {run.seconds:8.1f} s  peak {run.peak_tree:6.0f} MiB"
+            f"[dxreport N={res.n}] {name:<18} {run.seconds:8.1f} s  peak {run.peak_tree:6.0f} MiB"
             + (f"  {data['counts']}" if "counts" in data else "")
         )
-    if not keep:
-        shutil.rmtree(home, ignore_errors=True)
-    return res
 
 
 def run_baseline(n: int, corpus: Path, keep: bool, log) -> tuple[Run, dict]:
@@ -195,7 +209,11 @@ def run_baseline(n: int, corpus: Path, keep: bool, log) -> tuple[Run, dict]:
         + [str(folder / "home"), "--json"],
         env,
     )
-    check(run, "bench/baseline.py")
+    try:
+        check(run, "bench/baseline.py")
+    except StepFailed as exc:
+        log(f"[baseline N={n}] !!! {exc}")
+        return run, {"failed": str(exc)}
     lines = [line for line in run.out.strip().splitlines() if line.startswith("{")]
     stages = json.loads(lines[-1]) if lines else {}
     log(f"[baseline N={n}] {run.seconds:.1f} s: {stages}")
@@ -228,8 +246,13 @@ def report_text(
         f"process (start-up included); peak = sum of RSS over the process tree (largest single "
         f"process in brackets)."
     )
-    problems: list[str] = []
-    for n in sorted(set(results) | set(baselines)):
+    problems = [f"N={r.n}: {r.failed}" for r in results.values() if r.failed]
+    problems += [
+        f"baseline N={n}: {b[1]['failed']}" for n, b in baselines.items() if "failed" in b[1]
+    ]
+    results = {n: r for n, r in results.items() if not r.failed}
+    baselines = {n: b for n, b in baselines.items() if "failed" not in b[1]}
+    for n in sorted(set(results) | set(baselines)):  # complete runs only
         res = results.get(n)
         base = baselines.get(n)
         w("")
@@ -355,7 +378,9 @@ def report_text(
         )
     if problems:
         w("")
-        w("## !!! WARNING: THE CORPUS WAS NOT FULLY ACCEPTED — THE FIGURES ABOVE ARE NOT VALID !!!")
+        w(
+            "## !!! WARNING: A RUN FAILED OR THE CORPUS WAS NOT FULLY ACCEPTED — CHECK THE FIGURES !!!"
+        )
         for p in problems:
             w(f"- {p}")
     return "\n".join(out) + "\n"
@@ -384,16 +409,18 @@ def main() -> None:
 
     results: dict[int, SizeResult] = {}
     baselines: dict[int, tuple[Run, dict]] = {}
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"scale-{datetime.now(UTC):%Y%m%d-%H%M}.md"
     for n in sizes:
         corpus = ensure_corpus(n, args.seed)
         if n in with_baseline:
             baselines[n] = run_baseline(n, corpus, args.keep, log)
         if not args.baseline_only:
             results[n] = run_dxreport(n, corpus, args.keep, log)
+        # the table so far, after every size: a long run stopped midway keeps what it measured
+        path.write_text(report_text(sizes, results, baselines, args.seed), encoding="utf-8")
     text = report_text(sizes, results, baselines, args.seed)
     print(text)
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"scale-{datetime.now(UTC):%Y%m%d-%H%M}.md"
     path.write_text(text, encoding="utf-8")
     print(f"(written to {path.relative_to(ROOT)})")
 
