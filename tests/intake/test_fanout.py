@@ -105,8 +105,9 @@ def test_chunks_are_a_multiple_of_the_workers_and_nearly_equal():
 
 def test_small_batches_stay_serial(make_settings):
     settings = make_settings()
-    assert settings.fanout_min_files > 1  # the default: a cluster only pays for a large batch
     batch = steps.Batch(settings.clock(), [], [], frozenset())
+    batch.duplicate = [False] * 5000
+    assert not fanout.fans_out(settings, batch)  # the default: never (2 cores: Dask never won)
     few = settings.model_copy(update={"fanout_min_files": 3})
     batch.duplicate = [False, False, True]
     assert not fanout.fans_out(few, batch)  # duplicates are not read
