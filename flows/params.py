@@ -101,6 +101,14 @@ UnitPagesWanted = Annotated[
         "từng đơn vị (reports/<kỳ>/don-vi/), song song trên Dask.",
     ),
 ]
+ForceRender = Annotated[
+    bool,
+    form(
+        title="Lập lại dù số liệu không đổi",
+        description="Bật: lập lại bản dự thảo PDF ngay cả khi số liệu, danh mục, mẫu và phần mềm "
+        "không đổi (mặc định dùng lại bản dự thảo đã có).",
+    ),
+]
 Workers = Annotated[
     int | None,
     form(

@@ -3,8 +3,9 @@ report, the period lock as its own step once the PDF is written."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger, pause_flow_run, task
 from prefect.artifacts import (
@@ -12,7 +13,8 @@ from prefect.artifacts import (
     create_markdown_artifact,
     create_table_artifact,
 )
-from prefect.cache_policies import NONE
+from prefect.cache_policies import NONE, CachePolicy
+from prefect.context import TaskRunContext
 from prefect.exceptions import FlowPauseTimeout
 from prefect.runtime import flow_run
 
@@ -20,13 +22,23 @@ from flows.alerts import notify_failure
 from flows.common import fail_cleanly, report_link, resolve_period, run_name, settings_for
 from flows.intake_report import completeness_rows
 from flows.logs import register_project_loggers
-from flows.params import DocNumber, Final, Home, Now, PeriodId, Signer, UnitPagesWanted
-from flows.shared import load_catalog
+from flows.params import (
+    DocNumber,
+    Final,
+    ForceRender,
+    Home,
+    Now,
+    PeriodId,
+    Signer,
+    UnitPagesWanted,
+)
+from flows.shared import load_catalog, results_dir
 from flows.signoff import GivenDecision, SignOffInput, given_decision, sign_off_description
 from schemas.catalog_model import Catalog
 from tasks.core.periods import Period
 from tasks.core.settings import Settings
 from tasks.core.workspace import workspace_lock
+from tasks.report.cache import current_draft_key
 from tasks.report.issue import ReportResult, describe_issued, lock_period, render_report
 from tasks.report.signature import resolve_signature
 from tasks.report.signoff import Decision, make_decision, record_decision
@@ -38,6 +50,36 @@ RENDER_TIMEOUT = (
 )
 
 
+class DraftCache(CachePolicy):
+    """Prefect's cache for the draft: keyed on the report cache key (tasks/report/cache.py: the
+    inputs' hashes, catalogue, code, templates, date), so a run with nothing changed ends the task
+    in a Cached state without running it. Only while the draft on disk is the one of that key (a
+    deleted or modified PDF, or inputs changed and changed back, drop the stale record first);
+    never for a final report, a decision, or `force`."""
+
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        if inputs.get("final") or inputs.get("decision") is not None or inputs.get("force"):
+            return None
+        settings, period = inputs["settings"], inputs["period"]
+        try:
+            state = current_draft_key(settings, period)
+        except Exception:  # noqa: BLE001 - no key means no cache, and the task renders
+            return None
+        if state is None:
+            return None
+        key, intact = state
+        name = f"report-draft-{period.id.lower()}-{key}"
+        if not intact:
+            (results_dir(settings) / name).unlink(missing_ok=True)
+        return name
+
+
 @task(name="render-report", cache_policy=NONE, timeout_seconds=RENDER_TIMEOUT)
 def render(
     settings: Settings,
@@ -47,10 +89,33 @@ def render(
     number: str | None = None,
     signer: str | None = None,
     decision: Decision | None = None,
+    force: bool = False,
 ) -> ReportResult:
     return render_report(
-        settings, catalog, period, final=final, number=number, signer=signer, decision=decision
+        settings,
+        catalog,
+        period,
+        final=final,
+        number=number,
+        signer=signer,
+        decision=decision,
+        force=force,
     )
+
+
+def render_draft(settings: Settings, catalog: Catalog, period: Period, force: bool) -> ReportResult:
+    """The draft, from Prefect's cache when its key is unchanged (state Cached), else from
+    render_report (which itself reuses an unchanged draft on disk)."""
+    cached = render.with_options(
+        cache_policy=DraftCache(),
+        persist_result=True,
+        result_storage=results_dir(settings),
+    )
+    state = cached(settings, catalog, period, False, force=force, return_state=True)
+    draft = state.result()
+    if state.name == "Cached":
+        draft = replace(draft, reused=True, seconds=0.0)
+    return draft
 
 
 @task(name="lock-period", cache_policy=NONE, timeout_seconds=120)
@@ -89,17 +154,26 @@ def quarterly_report(
     number: DocNumber = None,
     signer: Signer = None,
     unit_pages: UnitPagesWanted = True,
+    force: ForceRender = False,
 ) -> dict:
     """Render the quarterly PDF report of a period as a draft; with `final`, wait for the reviewer's
     sign-off, then issue the final report from the approved draft's data (number from the register,
-    period locked). An issued period returns its issued report."""
+    period locked). An issued period returns its issued report. A draft whose inputs did not change
+    is not rendered again (Prefect's Cached state, or the draft on disk); `force` renders it."""
     register_project_loggers()
     logger = get_run_logger()
     settings = settings_for(home, now)
     p = resolve_period(period, settings)
     with workspace_lock(settings):
         catalog = load_catalog(settings)
-        draft = render(settings, catalog, p, False)
+        draft = render_draft(settings, catalog, p, force)
+    if draft.reused:
+        logger.info(
+            "Báo cáo không đổi: dùng lại %s (số liệu, danh mục, mẫu và phần mềm như lần trước). / "
+            "Report unchanged: reusing %s (use force to render it again).",
+            draft.pdf_path,
+            draft.pdf_path,
+        )
     publish_report(settings, p, draft)
     publish_status(period_status(settings, catalog, p))
     if draft.already_issued:

@@ -263,6 +263,14 @@ def report(
             show_default=False,
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Lập lại bản dự thảo dù số liệu không đổi / render the draft again even when "
+            "nothing changed",
+        ),
+    ] = False,
 ) -> dict:
     return {
         "period": period,
@@ -272,6 +280,7 @@ def report(
         "reviewer": reviewer,
         "approve": approve,
         "reason": reason,
+        "force": force,
     }
 
 

@@ -294,6 +294,12 @@ def _report_text(result: dict) -> str:
     else:
         state = "dự thảo / draft"
     text = f"{result['pdf_path']}\n({result['pages']} trang / pages, {state})"
+    if result.get("reused"):
+        text += (
+            "\nBáo cáo không đổi: dùng lại bản dự thảo đã lập (số liệu, danh mục, mẫu và phần mềm "
+            "như lần trước; --force để lập lại).\n[EN] Report unchanged: the existing draft is "
+            "reused (same inputs, catalogue, templates and code; --force renders it again)."
+        )
     sign = result.get("sign_off")
     if isinstance(sign, dict) and not sign.get("approved"):
         text += (

@@ -10,6 +10,9 @@ Rules (issue 7):
 - The date a report bears is a working day: the clock's date, or the next working day.
 - The PDF carries the period's values (CSV) and the manifest (JSON) as PDF/A-3 attachments; the same
   inputs give the same bytes (dates from the issue date, the PDF identifier from the content).
+- A draft is not rendered again when its inputs did not change (issue 9, tasks/report/cache.py): its
+  manifest on disk records the report cache key; the same key and an intact PDF return the file as
+  it is (`reused`); `force` renders it again.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from tasks.core.files import write_atomic, write_atomic_bytes
 from tasks.core.periods import Period, format_date_vi, issue_date
 from tasks.core.settings import TZ, Settings
 from tasks.core.warehouse import connect, execute, locked_periods, query, snapshot_catalog
+from tasks.report.cache import CACHE_KEY_FIELD, draft_cache_key, reusable_draft
 from tasks.report.inputs import (
     catalog_digest,
     code_version,
@@ -60,6 +64,9 @@ class ReportResult:
     already_issued: bool = False  # the period was issued before: this is the issued file, unchanged
     data_sha256: str = ""
     replaces: str = ""  # the issued report this one replaces (after a reopening)
+    reused: bool = (
+        False  # a draft whose inputs did not change: the file on disk, not rendered again
+    )
 
 
 class IssuedReportChangedError(DxError):
@@ -95,6 +102,7 @@ def render_report(
     number: str | None = None,
     signer: str | None = None,
     decision: Decision | None = None,
+    force: bool = False,
 ) -> ReportResult:
     """Render the report of `period` (draft, or final with number and signer) and write its manifest.
 
@@ -102,6 +110,9 @@ def render_report(
     year it bears. With a reviewer's `decision` (sign-off), the final report is refused when the data
     changed since the approved draft, and the decision goes into its manifest.
     A period already issued (locked) is not rendered again: its issued report is returned.
+    A draft whose cache key (tasks/report/cache.py: inputs, catalogue, code, templates, date) is the
+    one recorded in the draft on disk, with the PDF intact, is returned as it is (`reused`), without
+    building the view model or importing WeasyPrint; `force` renders it again anyway.
     Stages (progress events): query the warehouse, render the PDF, write the manifest.
     """
     paths = settings.paths
@@ -114,6 +125,9 @@ def render_report(
         replaced = replaced_report(con, period)  # set aside by a reopening (tasks/report/reopen.py)
         on = issue_date(now.date())
         last = query(con, "report_next_doc_number", year=on.year)[0]["last_number"]
+        draft_key = (
+            None if final or decision is not None else draft_cache_key(con, settings, period, on)
+        )
     if locked and register:
         return issued_report(settings, catalog, period, register[0])
     if locked and lock and lock[0]["report_path"]:  # issued before the register existed
@@ -126,8 +140,43 @@ def render_report(
     out_dir = paths.report_dir(period.id)
     out_dir.mkdir(parents=True, exist_ok=True)
     pdf_path = out_dir / report_file_name(period, issue_no, final=final)
+    if draft_key is not None and not force:
+        manifest_path = out_dir / manifest_file_name(issue_no, final=False)
+        kept = reusable_draft(pdf_path, manifest_path, draft_key)
+        if kept is not None:
+            return _reused_draft(period, pdf_path, manifest_path, kept)
     return _render(
-        settings, catalog, period, pdf_path, on, now, signature, issue_no, replaced, decision
+        settings,
+        catalog,
+        period,
+        pdf_path,
+        on,
+        now,
+        signature,
+        issue_no,
+        replaced,
+        decision,
+        cache_key=draft_key,
+    )
+
+
+def _reused_draft(period: Period, pdf_path: Path, manifest_path: Path, kept: dict) -> ReportResult:
+    """The draft on disk, described from its manifest (nothing rendered)."""
+    replaces = kept.get("replaces")
+    return ReportResult(
+        period.id,
+        str(pdf_path),
+        str(manifest_path),
+        int(kept.get("pages", 0)),
+        0.0,
+        False,
+        False,
+        str(kept.get("issued_at", "")),
+        issued_on=str(kept.get("issued_on", "")),
+        issue_no=int(kept.get("issue_no", 1)),
+        data_sha256=str(kept.get("data_sha256", "")),
+        replaces=str(replaces.get("pdf", "")) if isinstance(replaces, dict) else "",
+        reused=True,
     )
 
 
@@ -142,6 +191,7 @@ def _render(
     issue_no: int,
     replaced: ReplacedReport | None,
     decision: Decision | None = None,
+    cache_key: str | None = None,
 ) -> ReportResult:
     from tasks.report.build import build_report_model
     from tasks.report.render import Attachment, render_pdf
@@ -218,6 +268,8 @@ def _render(
     on_disk["pdf_sha256"] = _sha256(pdf_path)
     on_disk["pages"] = stats.pages
     on_disk["issued_at"] = issued_at
+    if cache_key is not None:  # on disk only: the PDF's bytes do not depend on it
+        on_disk[CACHE_KEY_FIELD] = cache_key
     manifest_path = pdf_path.parent / manifest_file_name(issue_no, final=final)
     if pdf_path.parent.name.endswith(".rerender"):
         manifest_path = pdf_path.with_suffix(".json")

@@ -199,5 +199,6 @@ def test_the_pdf_is_an_archival_record(loaded, make_settings, catalog):
 def test_the_same_inputs_give_the_same_bytes(loaded, make_settings, catalog):
     first = render_report(make_settings(now="2025-09-18T10:00:00+07:00"), catalog, Q3)
     sha = _sha(Path(first.pdf_path))
-    second = render_report(make_settings(now="2025-09-18T16:30:00+07:00"), catalog, Q3)
+    second = render_report(make_settings(now="2025-09-18T16:30:00+07:00"), catalog, Q3, force=True)
+    assert not second.reused  # rendered again (force), not the cached draft
     assert _sha(Path(second.pdf_path)) == sha
