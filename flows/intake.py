@@ -22,7 +22,7 @@ from flows.shared import load_catalog
 from schemas.catalog_model import Catalog
 from tasks.core.settings import Settings
 from tasks.core.workspace import workspace_lock
-from tasks.feedback.annotate import feedback_path
+from tasks.feedback.paths import feedback_path  # no openpyxl for an empty inbox
 from tasks.intake import steps
 from tasks.intake.fanout import fans_out
 from tasks.intake.ledger import Recorded
