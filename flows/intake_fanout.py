@@ -1,10 +1,11 @@
-"""Subflow `intake-fanout`: the intake's parse and validate steps in parallel on Dask.
+"""The intake's parse and validate steps in parallel on Dask (task runs of the `intake` flow).
 
 The intake (flows/intake.py) calls it for a batch of at least `fanout_min_files` new files
 (DXREPORT_FANOUT_MIN_FILES); smaller batches are read in the flow's own process and never import
 Dask. The batch's files are cut into chunks (a multiple of the workers, nearly equal,
-tasks/intake/fanout.py); the task `parse-validate-chunk` reads and checks one chunk in a Dask worker
-(Great Expectations is imported there, once per worker); the batch-wide checks (plausibility, one
+tasks/intake/fanout.py); the task `parse-validate-chunk`, submitted to a DaskTaskRunner, reads and
+checks one chunk in a Dask worker (Great Expectations is imported there, once per worker); the
+batch-wide checks (plausibility, one
 key per submission) and the single writer (archive, ledger, load, receipts) stay in the flow's
 process.
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from prefect import flow, task, unmapped
+from prefect import task
 from prefect.cache_policies import NONE
 from prefect_dask import DaskTaskRunner
 
@@ -31,8 +32,7 @@ from tasks.intake.steps import Batch
 from tasks.intake.submission import Submission
 
 # No timeout on the chunk task: in a Dask worker's thread Prefect cannot interrupt it and warns on
-# every chunk; the subflow's own timeout bounds the fan-out instead.
-FANOUT_TIMEOUT = 1800  # 1,000 files on 2 workers take well under a minute
+# every chunk.
 FINISH_TIMEOUT = 1800
 
 
@@ -62,39 +62,41 @@ def parse_validate_chunk(
     return fanout.check_chunk(files, settings, catalog, now, locked)
 
 
-# the runner is replaced per call (`parse_validate`); this one is what a bare call gets
-@flow(
-    name="intake-fanout",
-    task_runner=DaskTaskRunner(  # type: ignore[arg-type]
-        cluster_kwargs={"threads_per_worker": 1, "processes": True, "dashboard_address": ":0"}
-    ),
-    validate_parameters=False,  # the catalogue and the batch are passed as they are
-    timeout_seconds=FANOUT_TIMEOUT,
-    log_prints=True,
-)
-def intake_fanout(
+def run_chunks(
     settings: Settings,
     catalog: Catalog,
     chunks: Sequence[list[ChunkFile]],
     now: datetime,
     locked: frozenset[str],
+    runner: DaskTaskRunner,
 ) -> list[Checked]:
-    """Read and check every chunk on Dask; the results in the chunks' order."""
-    futures = parse_validate_chunk.map(
-        list(chunks),
-        settings=unmapped(settings),
-        catalog=unmapped(catalog),
-        now=unmapped(now),
-        locked=unmapped(locked),
-    )
+    """Read and check every chunk on Dask (task runs of the calling flow, submitted to `runner`,
+    started here and shut down after); the results in the chunks' order.
+
+    Not a subflow: a flow run stores its parameters through the API, and the catalogue and 3,000
+    file paths were refused there (HTTP 422); a task run's inputs never leave the process."""
     out: list[Checked] = []
     progress.start("parse", sum(map(len, chunks)), "Đọc, kiểm tra tệp / reading, checking files")
     try:
-        for future in futures:
-            done = future.result()
-            for item in done:
-                progress.advance("parse", item.sub.file_name)
-            out += done
+        with runner:
+            futures = [
+                runner.submit(
+                    parse_validate_chunk,
+                    parameters={
+                        "files": chunk,
+                        "settings": settings,
+                        "catalog": catalog,
+                        "now": now,
+                        "locked": locked,
+                    },
+                )
+                for chunk in chunks
+            ]
+            for future in futures:
+                done = future.result()
+                for item in done:
+                    progress.advance("parse", item.sub.file_name)
+                out += done
     finally:
         progress.finish("parse")
     return out
@@ -114,7 +116,5 @@ def parse_validate(settings: Settings, catalog: Catalog, batch: Batch) -> list[S
     workers = fanout.default_workers(settings)
     work = fanout.chunks(fanout.chunk_files(batch), workers)
     runner = fanout_runner(settings, workers)
-    checked = intake_fanout.with_options(task_runner=runner)(  # type: ignore[arg-type]
-        settings, catalog, work, batch.received_at, batch.locked
-    )
+    checked = run_chunks(settings, catalog, work, batch.received_at, batch.locked, runner)
     return check_batch(settings, catalog, batch, checked)

@@ -1,5 +1,5 @@
 """The `intake` flow with its fan-out on (DXREPORT_FANOUT_MIN_FILES=2): parse and validate run in
-the subflow `intake-fanout` on a real local Dask cluster of 2 workers, through Prefect (test
+task runs `parse-validate-chunk` on a real local Dask cluster of 2 workers, through Prefect (test
 harness), and the receipts are those of the serial path on the same files."""
 
 from __future__ import annotations
@@ -41,11 +41,11 @@ def _intake(home: Path, files: list[Path]) -> dict:
 
 def _fanout_runs() -> list[str]:
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
 
     with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(
-            flow_filter=FlowFilter(name=FlowFilterName(any_=["intake-fanout"]))
+        runs = client.read_task_runs(
+            task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="parse-validate-chunk"))
         )
     return [r.state.type.value for r in runs if r.state is not None]
 
@@ -66,7 +66,7 @@ def test_fanout_on_dask_gives_the_serial_receipts(prefect_harness, tmp_path, mon
     monkeypatch.setenv("DXREPORT_FANOUT_MIN_FILES", "2")
     monkeypatch.setenv("DXREPORT_FANOUT_WORKERS", "2")
     fanned = _intake(tmp_path / "fanned", files)
-    assert _fanout_runs() == ["COMPLETED"]
+    assert _fanout_runs() == ["COMPLETED", "COMPLETED"]  # two chunks, one per worker
     assert _comparable(fanned) == _comparable(serial)
     expected = {"accepted": 2, "accepted_with_warnings": 1, "rejected": 2}
     assert fanned["counts"] == serial["counts"] == expected
