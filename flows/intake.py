@@ -1,8 +1,8 @@
 """Flow `intake`: inbox -> archive -> parse -> validate -> load -> receipts.
 
-From `fanout_min_files` new files on, parse and validate run in parallel on Dask (the subflow
-`intake-fanout`, flows/intake_fanout.py); the writer (archive, ledger, load, receipts) is this
-flow's process either way.
+From `fanout_min_files` new files on, parse and validate run in parallel on Dask (task runs
+`parse-validate-chunk` on a DaskTaskRunner, flows/intake_fanout.py); the writer (archive, ledger,
+load, receipts) is this flow's process either way.
 """
 
 from __future__ import annotations
