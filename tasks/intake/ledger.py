@@ -291,6 +291,8 @@ def _finish(
     """Step 3 for committed arrivals (receipt name, receipt text, inbox file or None, archived
     file): their feedback workbooks and receipts, written with one sync per group of files, then
     the inbox files are removed. Groups bound the memory the workbooks take."""
+    if not done:  # an empty inbox imports no openpyxl
+        return
     from tasks.feedback.annotate import feedback_file  # noqa: PLC0415 - openpyxl on first use
 
     for lo in range(0, len(done), FINISH_GROUP):

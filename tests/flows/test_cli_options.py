@@ -179,11 +179,6 @@ def test_starting_the_command_imports_nothing_heavy(argv, tmp_path):
     )
 
 
-@pytest.mark.xfail(
-    reason="tasks/intake/ledger.py `_finish` imports tasks.feedback.annotate (openpyxl) before "
-    "looking at its list, also when it is empty (an empty inbox): guard `if not done: return`",
-    strict=False,
-)
 def test_an_empty_inbox_imports_no_reader_validator_or_cluster(tmp_path):
     """Issue 9: a run with nothing new does no work. The whole `dxreport intake` on an empty inbox
     (Prefect's temporary API included) imports neither Great Expectations nor pandas, openpyxl,
