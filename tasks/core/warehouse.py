@@ -108,7 +108,7 @@ def snapshot_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
     """Replace the catalogue snapshot tables (grain: one row per unit / per element)."""
     con.execute("BEGIN")
     execute(con, "catalog_clear")
-    execute_many(
+    execute_columns(
         con,
         "catalog_insert_unit",
         (
@@ -122,7 +122,7 @@ def snapshot_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
             for u in catalog.units
         ),
     )
-    execute_many(
+    execute_columns(
         con,
         "catalog_insert_element",
         (
