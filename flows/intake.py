@@ -15,7 +15,7 @@ from prefect.states import Completed
 
 from flows import intake_report as report
 from flows.alerts import notify_failure
-from flows.common import fail_cleanly, report_link, resolve_period, run_name, settings_for
+from flows.common import as_is, fail_cleanly, report_link, resolve_period, run_name, settings_for
 from flows.logs import register_project_loggers
 from flows.params import Home, Now
 from flows.shared import load_catalog
@@ -73,7 +73,8 @@ def intake(home: Home = None, now: Now = None) -> dict:
     settings = settings_for(home, now)
     with workspace_lock(settings):
         catalog = load_catalog(settings)
-        batch = collect(settings, catalog)
+        # as_is(): Prefect would walk every object of these big arguments (flows/common.py)
+        batch = collect(settings, as_is(catalog))
         recorded = list(batch.recovered)
         if batch.files:  # an empty inbox costs no reading, validating or loading
             if fans_out(settings, batch):  # many files: read and checked in parallel on Dask
@@ -81,9 +82,9 @@ def intake(home: Home = None, now: Now = None) -> dict:
 
                 subs = parse_validate(settings, catalog, batch)
             else:  # a few: in this process, no cluster to start
-                subs = parse(settings, batch)
-                subs = validate(settings, catalog, batch, subs)
-            recorded += record(settings, batch, subs)
+                subs = parse(settings, as_is(batch))
+                subs = validate(settings, as_is(catalog), as_is(batch), as_is(subs))
+            recorded += record(settings, as_is(batch), as_is(subs))
         summary = steps.summarize(recorded)
         # what the operator sees (flows/intake_report.py): per-period groups, and each period's
         # submission status read while the lock keeps other writers out

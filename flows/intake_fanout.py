@@ -23,6 +23,7 @@ from prefect import task
 from prefect.cache_policies import NONE
 from prefect_dask import DaskTaskRunner
 
+from flows.common import as_is
 from schemas.catalog_model import Catalog
 from tasks.core import progress
 from tasks.core.settings import Settings
@@ -82,7 +83,7 @@ def run_chunks(
             futures = [
                 runner.submit(
                     parse_validate_chunk,
-                    parameters={
+                    parameters={  # (as_is() does not survive the trip to a Dask worker)
                         "files": chunk,
                         "settings": settings,
                         "catalog": catalog,
@@ -117,4 +118,4 @@ def parse_validate(settings: Settings, catalog: Catalog, batch: Batch) -> list[S
     work = fanout.chunks(fanout.chunk_files(batch), workers)
     runner = fanout_runner(settings, workers)
     checked = run_chunks(settings, catalog, work, batch.received_at, batch.locked, runner)
-    return check_batch(settings, catalog, batch, checked)
+    return check_batch(settings, as_is(catalog), as_is(batch), as_is(checked))
