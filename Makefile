@@ -17,7 +17,7 @@ test-all:
 	bash scripts/test.sh -m "slow or not slow"
 
 bench:
-	bash scripts/setup.sh >/dev/null && .venv/bin/python bench/run.py && .venv/bin/python bench/startup.py && .venv/bin/python bench/unit_side.py && .venv/bin/python bench/report.py && .venv/bin/python bench/unit_pages.py && .venv/bin/python bench/scale.py
+	bash scripts/setup.sh >/dev/null && .venv/bin/python bench/run.py && .venv/bin/python bench/startup.py && .venv/bin/python bench/unit_side.py && .venv/bin/python bench/report.py && .venv/bin/python bench/unit_pages.py && .venv/bin/python bench/scale.py && .venv/bin/python bench/national.py
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
