@@ -6,8 +6,9 @@ twice:
 2. ONE transaction records every arrival of the batch, its messages and (if accepted) the loaded
    data and, for a resubmission, what changed from the previous version (tasks/intake/changes.py);
    a kill before the commit leaves nothing of the batch in the warehouse and every file in the inbox;
-3. per file, the feedback workbook, if the receipt has messages (tasks/feedback/annotate.py), then
-   the receipt, are written atomically to feedback/ and receipts/, then the inbox file is removed;
+3. the feedback workbooks, for receipts with messages (tasks/feedback/annotate.py), and the
+   receipts are written atomically to feedback/ and receipts/ (one sync per group of files), then
+   the group's inbox files are removed;
 4. the batch's arrivals are marked finished.
 A later run finishes any arrival committed but not marked finished (`finish_unfinished`), before it
 reads the inbox: no extra version, no lost file.
@@ -112,7 +113,7 @@ def record_arrivals(
     locked: frozenset[str],
     on_finished: Callable[[str], None] | None = None,
 ) -> list[Recorded]:
-    """Steps 2-5 above for a batch of archived files, in arrival order: ONE transaction records
+    """Steps 2-4 above for a batch of archived files, in arrival order: ONE transaction records
     every arrival, its messages and the accepted data (one statement per table); after the commit,
     the feedback workbooks and receipts; then the inbox files are removed; then the arrivals are
     marked finished. A file whose earlier copy in this batch could not be archived (it vanished)

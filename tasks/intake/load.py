@@ -46,7 +46,7 @@ def latest_versions(
         return {}
     return {
         (r["unit_code"], r["period_id"]): int(r["version"])
-        for r in query(con, "load_next_version", unit_code=codes)
+        for r in query(con, "load_latest_versions", unit_code=codes)
     }
 
 
