@@ -328,3 +328,25 @@ def test_activity_types_name_the_element_they_back(tmp_path):
     with pytest.raises(CatalogError) as err:
         load_catalog(tmp_path / "catalog")
     assert "TIN_BAII" in str(err.value.args) or "TIN_BAII" in str(err.value)
+
+
+def test_peer_quartiles_without_the_units_own_value_match_the_statistics_module():
+    """The peers' Q1/Q3 come from the sorted values seen without the unit's own one (no copy, no
+    sort per submission): the same numbers as statistics.quantiles on the copy."""
+    import random
+    import statistics
+
+    from tasks.intake.plausibility import _Without, quartiles
+
+    rng = random.Random(9)
+    for _ in range(3000):
+        n = rng.randint(3, 40)
+        values = sorted(
+            rng.choice([rng.randint(0, 50), rng.uniform(0, 100), 0.0]) for _ in range(n)
+        )
+        skip = rng.randrange(n)
+        others = values[:skip] + values[skip + 1 :]
+        view = _Without(values, skip)
+        assert list(view) == others and len(view) == n - 1
+        q1, _, q3 = statistics.quantiles(others, n=4, method="inclusive")
+        assert quartiles(view) == (q1, q3)
