@@ -4,8 +4,6 @@ other valid workbooks carry none of the plausibility rules."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from demo.generator import generate_demo
@@ -14,6 +12,7 @@ from tasks.core.periods import Period
 from tasks.core.settings import Settings
 from tasks.core.workspace import ensure_workspace
 from tasks.intake import rules, steps
+from tests.builders.intake import take_in
 
 PLAUSIBILITY_RULES = {code for code, r in rules.load_rules().items() if r.check == "plausibility"}
 PERIODS = [Period(2025, 1), Period(2025, 2), Period(2025, 3)]  # history enough for a flow's median
@@ -30,13 +29,7 @@ def receipts(catalog, tmp_path_factory):
         for rnd in plan.rounds_for(period.id):
             settings = Settings(home=home, now=rnd.at.isoformat())
             ensure_workspace(settings)
-            for path in rnd.files:
-                shutil.copyfile(path, settings.paths.inbox / path.name)
-            batch = steps.collect(settings, catalog)
-            subs = steps.validate_submissions(
-                settings, catalog, batch, steps.parse_batch(settings, batch)
-            )
-            for r in steps.summarize(steps.record_batch(settings, batch, subs))["receipts"]:
+            for r in steps.summarize(take_in(settings, catalog, rnd.files))["receipts"]:
                 if r["period"] == PERIODS[-1].id:
                     got[r["file"]] = r
     return plan, got

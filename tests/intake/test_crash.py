@@ -15,8 +15,8 @@ import pytest
 
 from tasks.core.settings import Settings
 from tasks.core.workspace import ensure_workspace, workspace_catalog
-from tasks.intake import steps
 from tests.builders import build_workbook, write_corrupt_zip
+from tests.builders.intake import take_in
 
 pytestmark = pytest.mark.slow  # six real kill -9 runs (~1 min); CI runs them
 
@@ -71,11 +71,7 @@ def workspace(home: Path, sources: list[Path]) -> Settings:
 
 
 def intake(settings: Settings) -> None:
-    catalog = workspace_catalog(settings)
-    batch = steps.collect(settings, catalog)
-    subs = steps.parse_batch(settings, batch)
-    subs = steps.validate_submissions(settings, catalog, batch, subs)
-    steps.record_batch(settings, batch, subs)
+    take_in(settings, workspace_catalog(settings))
 
 
 def state(settings: Settings) -> dict:

@@ -19,6 +19,7 @@ from tasks.core.settings import Settings
 from tasks.core.workspace import ensure_workspace
 from tasks.intake import fanout, rules, steps
 from tests.builders import build_workbook, write_corrupt_zip
+from tests.builders.intake import take_in
 
 ROOT = Path(__file__).resolve().parents[2]
 PERIODS = [Period(2025, 1), Period(2025, 2), Period(2025, 3)]  # history enough for a flow's median
@@ -36,13 +37,7 @@ def mixed(catalog, tmp_path_factory):
         for rnd in plan.rounds_for(period.id):
             settings = Settings(home=home, now=rnd.at.isoformat())
             ensure_workspace(settings)
-            for path in rnd.files:
-                shutil.copyfile(path, settings.paths.inbox / path.name)
-            batch = steps.collect(settings, catalog)
-            subs = steps.validate_submissions(
-                settings, catalog, batch, steps.parse_batch(settings, batch)
-            )
-            steps.record_batch(settings, batch, subs)
+            take_in(settings, catalog, rnd.files)
     settings = Settings(home=home, now=last[-1].at.isoformat())
     inbox = settings.paths.inbox
     for rnd in last:

@@ -3,27 +3,21 @@ sums, a province rolled up again replaces its rows, Parquet exports carry the sa
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pytest
 
 from tasks.core.settings import Settings
 from tasks.core.workspace import ensure_workspace, workspace_catalog
-from tasks.intake import steps
 from tasks.national.rollup import export_parquet, main, national_totals, rollup
 from tests.builders import build_workbook
+from tests.builders.intake import take_in
 
 
 def province(tmp_path, name: str, tin_bai: float):
     settings = Settings(home=tmp_path / name, now="2025-09-16T08:00:00+07:00")
     ensure_workspace(settings)
     src = build_workbook(tmp_path / f"{name}.xlsx", values={"TIN_BAI": tin_bai})
-    shutil.copyfile(src, settings.paths.inbox / src.name)
-    catalog = workspace_catalog(settings)
-    batch = steps.collect(settings, catalog)
-    subs = steps.validate_submissions(settings, catalog, batch, steps.parse_batch(settings, batch))
-    [recorded] = steps.record_batch(settings, batch, subs)
+    [recorded] = take_in(settings, workspace_catalog(settings), [src])
     assert recorded.receipt["status"].startswith("accepted")
     return settings.paths.warehouse
 
