@@ -30,11 +30,11 @@ from urllib.request import url2pathname
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
-from weasyprint import HTML
 from weasyprint import Attachment as WeasyAttachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from tasks.report.build import ReportModel
+from tasks.report.lean_html import LeanHTML
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "report_templates"
 REPORT_TEMPLATE = "report.html.j2"
@@ -201,7 +201,7 @@ def render_pdf(
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fetcher = fetcher or TemplateOnlyFetcher()
     text = render_html(model)
-    html = HTML(
+    html = LeanHTML(
         string=text,
         base_url=str(TEMPLATES_DIR / REPORT_TEMPLATE),
         url_fetcher=fetcher,

@@ -24,11 +24,10 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from weasyprint import HTML
-
 from schemas.catalog_model import Catalog
 from tasks.core.periods import Period
 from tasks.core.settings import Settings
+from tasks.report.lean_html import LeanHTML
 from tasks.report.render import TEMPLATES_DIR, TemplateOnlyFetcher, environment
 from tasks.unit_pages.build import build_unit_pages
 from tasks.unit_pages.model import UnitPage
@@ -95,7 +94,7 @@ def render_unit_batch(pages: Sequence[UnitPage], out_dir: Path) -> list[str]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     fetcher = TemplateOnlyFetcher()
-    document = HTML(
+    document = LeanHTML(
         string=render_html(pages),
         base_url=str(TEMPLATES_DIR / TEMPLATE),
         url_fetcher=fetcher,

@@ -207,3 +207,16 @@ def test_dask_address_setting_selects_the_scheduler(settings):
     local = unit_pages_runner(settings, workers=2)
     assert local.address is None
     assert local.cluster_kwargs["n_workers"] == 2 and local.cluster_kwargs["processes"] is True
+
+
+def test_lean_stylesheet_gives_the_stock_bytes_with_list_markers(pages):
+    """The sheets list open warnings in a <ul>: their markers keep the UA's ::marker style."""
+    from weasyprint import HTML
+
+    from tasks.report.lean_html import LeanHTML
+    from tasks.unit_pages.render import TEMPLATE
+    from tests.report.test_lean_html import pdf_bytes
+
+    text = render_html([pages["P_HAI_CHAU"], pages["P_AN_HAI"]])
+    assert "<li" in text
+    assert pdf_bytes(LeanHTML, text, TEMPLATE) == pdf_bytes(HTML, text, TEMPLATE)
