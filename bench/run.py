@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
+from demo.replay import DEMO_SIGNER, demo_doc_number  # noqa: E402
 from tasks.core.periods import Period, periods_between  # noqa: E402
 from tasks.core.settings import Settings  # noqa: E402
 from tasks.core.workspace import ensure_workspace, workspace_catalog  # noqa: E402
@@ -129,14 +130,23 @@ def main() -> None:
         record_times.extend(times.record.values())
         files_total += len(rnd.files)
 
-    for period in periods:
+    for index, period in enumerate(periods):
         rounds = plan.rounds_for(period.id)
         for rnd in rounds:
             if not rnd.after_report:
                 intake_round(rnd)
         settings = Settings(home=home, now=plan.report_at[period.id])
         with stage(f"{period.id} report render") as box:
-            result = issue_report(settings, catalog, period, final=True)
+            # issued as the demo issues it: a number from the register and a signer (a final
+            # report without them is refused, issue 7)
+            result = issue_report(
+                settings,
+                catalog,
+                period,
+                final=True,
+                number=demo_doc_number(period, index),
+                signer=DEMO_SIGNER,
+            )
             box["note"] = (
                 f"{result.pages} pages, {result.seconds / max(result.pages, 1) * 1000:.0f} ms/page"
             )
