@@ -15,12 +15,14 @@ the attachments, so two renders of the same inputs give byte-identical files.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import mimetypes
 import os
 import re
 import time
 import warnings
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -33,6 +35,7 @@ from markupsafe import Markup, escape
 from weasyprint import Attachment as WeasyAttachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from tasks.report import parts
 from tasks.report.build import ReportModel
 from tasks.report.lean_html import LeanHTML
 
@@ -74,6 +77,7 @@ class RenderStats:
     seconds: float
     served: tuple[str, ...] = ()  # URLs the fetcher served (template files)
     refused: tuple[str, ...] = ()  # URLs it refused
+    parts: int = 1  # rendered in this many parts by as many processes (tasks/report/parts.py)
 
 
 class TemplateOnlyFetcher(URLFetcher):
@@ -194,53 +198,138 @@ def render_pdf(
     *,
     fetcher: TemplateOnlyFetcher | None = None,
     attachments: tuple[Attachment, ...] = (),
+    workers: int | None = None,
 ) -> RenderStats:
-    """Write the report PDF (PDF/A-3b, with `attachments` embedded) to `out_path`, atomically."""
+    """Write the report PDF (PDF/A-3b, with `attachments` embedded) to `out_path`, atomically.
+
+    A long report is rendered in parts by `workers` processes (default: the cores, at most 4) and
+    joined (tasks/report/parts.py): the same pages, a fraction of the time. `workers=1`, a short
+    report, or a caller's own `fetcher` render it in one piece."""
     started = time.perf_counter()
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fetcher = fetcher or TemplateOnlyFetcher()
+    workers = parts.default_workers() if workers is None else workers
+    if fetcher is None and workers > 1 and _annex_rows(model) >= WARM_UP_ROWS:
+        parts.warm_up()  # the worker processes' imports overlap the charts and the HTML
     text = render_html(model)
+    identifier = pdf_identifier(text, attachments)
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    result = None
+    try:
+        if fetcher is None and parts.worth_splitting(text, workers):
+            try:
+                result = _render_in_parts(text, tmp, identifier, attachments, workers)
+            except (BrokenProcessPool, OSError) as exc:  # no processes here: one piece, slower
+                log.warning("Could not render the report in parts (%s): rendering it whole", exc)
+        if result is None:
+            result = _render_whole(text, tmp, identifier, attachments, fetcher)
+        os.replace(tmp, out_path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    pages, served, refused, n_parts = result
+    return RenderStats(
+        pages=pages,
+        seconds=round(time.perf_counter() - started, 3),
+        served=tuple(served),
+        refused=tuple(refused),
+        parts=n_parts,
+    )
+
+
+# unit rows in Biểu 05 from which a report is likely long enough to be rendered in parts
+WARM_UP_ROWS = 600
+
+
+def _annex_rows(model: ReportModel) -> int:
+    return sum(len(t.rows) for t in model.values_tables)
+
+
+def _document(text: str, fetcher: TemplateOnlyFetcher):
     html = LeanHTML(
         string=text,
         base_url=str(TEMPLATES_DIR / REPORT_TEMPLATE),
         url_fetcher=fetcher,
         media_type="print",
     )
-    document = html.render()
-    tmp = out_path.with_name(out_path.name + ".tmp")
-    try:
-        with warnings.catch_warnings():
-            # WeasyPrint 70 opens its sRGB profile for the PDF/A output intent and leaves the file
-            # to the garbage collector (a ResourceWarning); nothing of ours is left open
-            warnings.simplefilter("ignore", ResourceWarning)
-            _write(document, tmp, text, attachments)
-        os.replace(tmp, out_path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return RenderStats(
-        pages=len(document.pages),
-        seconds=round(time.perf_counter() - started, 3),
-        served=tuple(fetcher.served),
-        refused=tuple(fetcher.refused),
+    return html.render()
+
+
+def _write(document, target, identifier: bytes, attachments: tuple[Attachment, ...]) -> None:
+    with warnings.catch_warnings():
+        # WeasyPrint 70 opens its sRGB profile for the PDF/A output intent and leaves the file to
+        # the garbage collector (a ResourceWarning); nothing of ours is left open
+        warnings.simplefilter("ignore", ResourceWarning)
+        document.write_pdf(
+            target,
+            pdf_variant=PDF_VARIANT,
+            pdf_identifier=identifier,
+            attachments=[
+                WeasyAttachment(
+                    string=a.data,
+                    name=a.name,
+                    description=a.description,
+                    created=a.stamp,
+                    modified=a.stamp,
+                    relationship=a.relationship,
+                )
+                for a in attachments
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class PartJob:
+    """What a worker process needs to render one part (picklable)."""
+
+    part: parts.Part
+    identifier: bytes
+    attachments: tuple[Attachment, ...]
+
+
+@dataclass(frozen=True)
+class PartResult:
+    pdf: bytes
+    pages: int
+    served: tuple[str, ...]
+    refused: tuple[str, ...]
+
+
+def render_part(job: PartJob) -> PartResult:
+    """One part's PDF (in a worker process): the first part carries the attachments."""
+    fetcher = TemplateOnlyFetcher()
+    document = _document(job.part.html, fetcher)
+    buffer = io.BytesIO()
+    _write(document, buffer, job.identifier, job.attachments if job.part.first else ())
+    return PartResult(
+        buffer.getvalue(), len(document.pages), tuple(fetcher.served), tuple(fetcher.refused)
     )
 
 
-def _write(document, target: Path, text: str, attachments: tuple[Attachment, ...]) -> None:
-    document.write_pdf(
-        target,
-        pdf_variant=PDF_VARIANT,
-        pdf_identifier=pdf_identifier(text, attachments),
-        attachments=[
-            WeasyAttachment(
-                string=a.data,
-                name=a.name,
-                description=a.description,
-                created=a.stamp,
-                modified=a.stamp,
-                relationship=a.relationship,
-            )
-            for a in attachments
-        ],
-    )
+_Rendered = tuple[int, list[str], list[str], int]  # pages, URLs served, URLs refused, parts
+
+
+def _render_whole(
+    text: str, target: Path, identifier: bytes, attachments, fetcher: TemplateOnlyFetcher | None
+) -> _Rendered:
+    fetcher = fetcher or TemplateOnlyFetcher()
+    document = _document(text, fetcher)
+    _write(document, target, identifier, attachments)
+    return len(document.pages), fetcher.served, fetcher.refused, 1
+
+
+def _render_in_parts(
+    text: str, target: Path, identifier: bytes, attachments, workers: int
+) -> _Rendered:
+    split = parts.split_document(text)
+    plan = parts.plan_parts(split, workers)
+    jobs = [PartJob(p, identifier, attachments) for p in plan]
+    results = parts.render_parts(jobs, render_part)
+    total = sum(r.pages for r in results)
+    fetcher = TemplateOnlyFetcher()
+    overlay = io.BytesIO()
+    _write(_document(parts.overlay_html(split, total), fetcher), overlay, identifier, ())
+    pages = parts.join_parts(plan, [r.pdf for r in results], overlay.getvalue(), target)
+    served = sorted({u for r in results for u in r.served} | set(fetcher.served))
+    refused = [u for r in results for u in r.refused] + fetcher.refused
+    return pages, served, refused, len(plan)
