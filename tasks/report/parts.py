@@ -267,7 +267,10 @@ def _copy_outline(writer, reader, items, offset: int, parent) -> None:
             continue
         page = offset + reader.get_destination_page_number(item)
         last = writer.add_outline_item(
-            item.title, page, parent=parent, fit=Fit.xyz(item.left, item.top, item.zoom)
+            title=item.title,
+            page_number=page,
+            parent=parent,
+            fit=Fit.xyz(item.left, item.top, item.zoom),
         )
 
 
