@@ -15,7 +15,9 @@ write first, done honestly:
   (schemas/sql/ddl.sql: arrivals, submissions, element_values, activities, narratives), one
   transaction per file;
 - report: our own renderer (tasks.report.issue.issue_report, the draft of 2025Q3) over that
-  warehouse, so the report stage is like for like.
+  warehouse, so the report is the same document with the same template and engine (WeasyPrint,
+  LeanHTML), rendered as a straightforward pipeline would: in one process (DXREPORT_REPORT_WORKERS=1;
+  dxreport's own runs render a long report in parts on the cores, tasks/report/parts.py).
 The units are added to the workspace catalogue as `dxreport catalog add-units` does (not timed).
 Prints the stage times (with --json, one JSON line last).
 """
@@ -268,7 +270,7 @@ def run(corpus: Path, home: Path) -> dict:
     from tasks.core.settings import Settings
     from tasks.core.workspace import ensure_workspace, workspace_catalog
 
-    settings = Settings(home=home, now=datetime.fromisoformat(RECEIVED_AT))
+    settings = Settings(home=home, now=datetime.fromisoformat(RECEIVED_AT), report_workers=1)
     ensure_workspace(settings)
     add_units(settings, corpus / "units.csv")  # the operator's set-up, as `catalog add-units`
     catalog = workspace_catalog(settings)

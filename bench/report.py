@@ -7,8 +7,9 @@ Builds a warehouse with the real schema (schemas/sql/ddl.sql) for the packaged c
 synthetic phường/xã (valid from 01/07/2025), each with a submission in every quarter from 2024Q3 to
 2025Q3 (the values of a phường: 15 elements, 4 activity lines, 4 narratives), inserted with SQL in
 bulk (intake speed is bench/run.py's business). Then times, in this process: building the view model,
-rendering the PDF (WeasyPrint, PDF/A-3b with attachments), twice, and checks the two PDFs are
-byte-identical. Prints figures; asserts nothing.
+rendering the PDF (WeasyPrint, PDF/A-3b with attachments) as dxreport does (a long report in parts
+side by side, tasks/report/parts.py), twice, checks the two PDFs are byte-identical, then renders it
+once more in one process for comparison. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -171,9 +172,14 @@ def main() -> None:
         digests.append(hashlib.sha256(out.read_bytes()).hexdigest())
         print(
             f"render {i + 1}: {stats.pages} pages in {stats.seconds:.2f} s = "
-            f"{stats.seconds / stats.pages * 1000:.0f} ms/page"
+            f"{stats.seconds / stats.pages * 1000:.0f} ms/page ({stats.parts} part(s) side by side)"
         )
     print(f"byte-identical renders: {'yes' if digests[0] == digests[1] else 'NO'}")
+    whole = render_pdf(model, folder / "bao-cao-whole.pdf", workers=1)
+    print(
+        f"render in one process (DXREPORT_REPORT_WORKERS=1): {whole.pages} pages in "
+        f"{whole.seconds:.2f} s = {whole.seconds / whole.pages * 1000:.0f} ms/page"
+    )
     print(f"files in {folder}")
 
 

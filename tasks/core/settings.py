@@ -87,6 +87,14 @@ class Settings(BaseSettings):
         description="worker processes of the intake's local Dask cluster; default: the CPU cores, "
         "at most 4 (with dask_address, the chunks are cut for this many workers)",
     )
+    report_workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=16,
+        description="the cores a long city report is rendered on, in parts side by side "
+        "(tasks/report/parts.py); default: 2 on a machine with two or more (the same PDF bytes on "
+        "any machine); 1: one process; more: faster on more cores, another cut of the parts",
+    )
 
     files_port: int | None = Field(
         default=None,

@@ -13,6 +13,9 @@ from tasks.report.charts import (
     trend_chart,
 )
 
+# the names report_charts gives its figures (the template asks for them by these)
+CHART_NAMES = ("timeliness", "targets", "trend_indicators", "trend_counts", "by_type", "by_channel")
+
 
 def report_charts(model) -> dict[str, str]:
     """The figures of `model` (a tasks.report.model.ReportModel) as inline SVG, by the name the

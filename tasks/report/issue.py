@@ -262,7 +262,7 @@ def _render(
             stamp,
         ),
     )
-    stats = render_pdf(model, pdf_path, attachments=attachments)
+    stats = render_pdf(model, pdf_path, attachments=attachments, workers=settings.report_workers)
     progress.advance(STAGE, "PDF")
     on_disk = dict(manifest)
     on_disk["pdf_sha256"] = _sha256(pdf_path)

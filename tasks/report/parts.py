@@ -17,8 +17,8 @@ have. `join_parts` then builds one PDF with pypdf:
 - the bookmarks of the later parts are appended to the first part's outline, on their new pages.
 
 The template marks where a part may start (PART_MARK, only before content that starts a new page);
-`plan_parts` groups the pieces into parts of similar size. Short reports are rendered in one piece
-(`worth_splitting`): the processes' start-up would cost more than it saves.
+`plan_parts` groups the pieces into parts that keep the cores equally busy. Short reports are
+rendered in one piece (`worth_splitting`): the processes' start-up would cost more than it saves.
 """
 
 from __future__ import annotations
@@ -28,13 +28,10 @@ import io
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
-
-T = TypeVar("T")
-R = TypeVar("R")
+from typing import Any, cast
 
 PART_MARK = "<!--dxreport:part-->"
 # cost model of `piece_cost` (box-making elements; one is about 0.5 ms of WeasyPrint on one core)
@@ -45,7 +42,7 @@ PART_COST = 600  # a part's own start: its stylesheets, fonts, PDF (about 0.3 s)
 MIN_SPLIT_COST = 10_000
 MAX_PIECES = 12
 MAX_PARTS_PER_WORKER = 2
-MAX_LOCAL_WORKERS = 4
+PLANNED_CORES = 2
 # margins of the later parts: page numbers and the draft mark come from the overlay
 BLANK_MARGINS = (
     "<style>@page { @top-center { content: none } @top-right { content: none } }</style>"
@@ -75,7 +72,10 @@ class Part:
 
 
 def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, MAX_LOCAL_WORKERS))
+    """The cores the parts are planned for when the caller does not say: 2 on any machine that has
+    two or more, so the parts, and so the PDF's bytes, do not depend on the machine (the same
+    inputs give the same file anywhere); 1 (one piece) on a single core."""
+    return PLANNED_CORES if (os.cpu_count() or 1) >= PLANNED_CORES else 1
 
 
 def split_document(html: str) -> SplitDocument:
@@ -101,15 +101,18 @@ def worth_splitting(html: str, workers: int) -> bool:
     return piece_cost(html) >= MIN_SPLIT_COST
 
 
-def plan_parts(doc: SplitDocument, workers: int) -> list[Part]:
-    """Group consecutive pieces into the parts that finish soonest on `workers` processes (each part
-    costs its pieces plus a fixed PART_COST; the pool takes the largest part first), fewer parts on a
-    tie; then give each part placeholder anchors for the link targets it does not hold."""
-    costs = [piece_cost(p) for p in doc.pieces]
-    groups = best_grouping(costs, workers)
+def plan_parts(doc: SplitDocument, workers: int) -> list[int]:
+    """How many consecutive pieces each part takes: the grouping that finishes soonest on `workers`
+    cores (best_grouping over the pieces' costs)."""
+    return best_grouping([piece_cost(p) for p in doc.pieces], workers)
+
+
+def make_parts(doc: SplitDocument, sizes: Sequence[int]) -> list[Part]:
+    """The parts of `doc` cut by `sizes` (from plan_parts), each with placeholder anchors for the
+    link targets it does not hold."""
     result = []
     at = 0
-    for i, size in enumerate(groups):
+    for i, size in enumerate(sizes):
         body = "".join(doc.pieces[at : at + size])
         at += size
         held = set(_ID.findall(body))
@@ -186,14 +189,12 @@ def warm_up() -> None:
     forkserver.ensure_running()
 
 
-def render_parts(jobs: Sequence[T], render_one: Callable[[T], R]) -> list[R]:
-    """`render_one(job)` for every job, each in its own process, all at once (the cores share the
-    work: plan_parts chose the parts for that); the results in the jobs' order. The processes come
-    from a fork server that has imported the renderer once (not fork: a forked child would inherit
-    the caller's threads, Pango and fontconfig state, and can die in the middle of a layout)."""
-    with ProcessPoolExecutor(max_workers=len(jobs), mp_context=_context()) as pool:
-        futures = [pool.submit(render_one, job) for job in jobs]
-        return [future.result() for future in futures]
+def process_pool(processes: int) -> ProcessPoolExecutor:
+    """A pool for `processes` parts rendered all at once (the cores share the work: plan_parts chose
+    the parts for that). Its processes come from a fork server that has imported the renderer once
+    (not fork: a forked child would inherit the caller's threads, Pango and fontconfig state, and
+    can die in the middle of a layout)."""
+    return ProcessPoolExecutor(max_workers=processes, mp_context=_context())
 
 
 def join_parts(parts: Sequence[Part], pdfs: Sequence[bytes], overlay: bytes, target) -> int:

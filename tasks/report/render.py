@@ -22,7 +22,6 @@ import os
 import re
 import time
 import warnings
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -37,6 +36,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from tasks.report import parts
 from tasks.report.build import ReportModel
+from tasks.report.figures import CHART_NAMES
 from tasks.report.lean_html import LeanHTML
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "report_templates"
@@ -173,11 +173,19 @@ def environment() -> Environment:
     return env
 
 
-def render_html(model: ReportModel) -> str:
-    """The report as an HTML string (every value autoescaped; the charts inline SVG)."""
-    from tasks.report.figures import report_charts
+def render_html(model: ReportModel, charts: dict[str, str] | None = None) -> str:
+    """The report as an HTML string (every value autoescaped; the charts inline SVG, drawn here
+    unless given)."""
+    if charts is None:
+        from tasks.report.figures import report_charts
 
-    return environment().get_template(REPORT_TEMPLATE).render(m=model, charts=report_charts(model))
+        charts = report_charts(model)
+    return environment().get_template(REPORT_TEMPLATE).render(m=model, charts=charts)
+
+
+# every chart's name (tasks/report/figures.py) with an empty <svg>: the HTML of the report as it
+# will be, without drawing the charts (they are in the body, before the first part mark)
+CHART_PLACEHOLDERS = dict.fromkeys(CHART_NAMES, "<svg></svg>")
 
 
 PDF_VARIANT = "pdf/a-3b"
@@ -202,27 +210,33 @@ def render_pdf(
 ) -> RenderStats:
     """Write the report PDF (PDF/A-3b, with `attachments` embedded) to `out_path`, atomically.
 
-    A long report is rendered in parts by `workers` processes (default: the cores, at most 4) and
-    joined (tasks/report/parts.py): the same pages, a fraction of the time. `workers=1`, a short
-    report, or a caller's own `fetcher` render it in one piece."""
+    A long report is rendered in parts planned for `workers` cores (default: 2 where there are two,
+    see parts.default_workers) and joined (tasks/report/parts.py): the same pages in about half the
+    time. `workers=1`, a short report, or a caller's own `fetcher` render it in one piece."""
     started = time.perf_counter()
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     workers = parts.default_workers() if workers is None else workers
-    if fetcher is None and workers > 1 and _annex_rows(model) >= WARM_UP_ROWS:
-        parts.warm_up()  # the worker processes' imports overlap the charts and the HTML
-    text = render_html(model)
-    identifier = pdf_identifier(text, attachments)
     tmp = out_path.with_name(out_path.name + ".tmp")
     result = None
     try:
-        if fetcher is None and parts.worth_splitting(text, workers):
-            try:
-                result = _render_in_parts(text, tmp, identifier, attachments, workers)
-            except (BrokenProcessPool, OSError) as exc:  # no processes here: one piece, slower
-                log.warning("Could not render the report in parts (%s): rendering it whole", exc)
+        if fetcher is None:
+            outline = render_html(model, CHART_PLACEHOLDERS)  # cheap: Jinja only
+            if parts.worth_splitting(outline, workers):
+                try:
+                    result = _render_in_parts(model, outline, tmp, attachments, workers)
+                except Exception as exc:  # noqa: BLE001 - the parts are an optimisation
+                    # (no processes allowed here, a worker killed, …): the same pages, in one piece
+                    log.warning(
+                        "Could not render the report in parts (%s: %s): rendering it whole",
+                        type(exc).__name__,
+                        exc,
+                    )
         if result is None:
-            result = _render_whole(text, tmp, identifier, attachments, fetcher)
+            text = render_html(model)
+            result = _render_whole(
+                text, tmp, pdf_identifier(text, attachments), attachments, fetcher
+            )
         os.replace(tmp, out_path)
     finally:
         if tmp.exists():
@@ -235,14 +249,6 @@ def render_pdf(
         refused=tuple(refused),
         parts=n_parts,
     )
-
-
-# unit rows in Biểu 05 from which a report is likely long enough to be rendered in parts
-WARM_UP_ROWS = 600
-
-
-def _annex_rows(model: ReportModel) -> int:
-    return sum(len(t.rows) for t in model.values_tables)
 
 
 def _document(text: str, fetcher: TemplateOnlyFetcher):
@@ -319,12 +325,32 @@ def _render_whole(
 
 
 def _render_in_parts(
-    text: str, target: Path, identifier: bytes, attachments, workers: int
+    model: ReportModel, outline: str, target: Path, attachments, workers: int
 ) -> _Rendered:
-    split = parts.split_document(text)
-    plan = parts.plan_parts(split, workers)
-    jobs = [PartJob(p, identifier, attachments) for p in plan]
-    results = parts.render_parts(jobs, render_part)
+    """Render the report in parts: planned on `outline` (the HTML with empty charts: the same pieces
+    and costs as the real one), the parts after the first start at once; the charts are drawn
+    meanwhile, then the first part (the body, with the charts) follows."""
+    parts.warm_up()
+    planned = parts.split_document(outline)
+    sizes = parts.plan_parts(planned, workers)
+    later = parts.make_parts(planned, sizes)[1:]
+    with parts.process_pool(len(sizes)) as pool:
+        # their identifier is dropped at the join: the document's is the first part's
+        futures = [pool.submit(render_part, PartJob(p, b"", ())) for p in later]
+        text = render_html(model)
+        identifier = pdf_identifier(text, attachments)
+        split = parts.split_document(text)
+        cut = parts.make_parts(split, sizes)
+        if split.pieces[sizes[0] :] != planned.pieces[sizes[0] :]:
+            # a chart outside the body (the template changed): the later parts again, as they are
+            for f in futures:
+                f.cancel()
+            later = cut[1:]
+            futures = [pool.submit(render_part, PartJob(p, b"", ())) for p in later]
+        first = cut[0]
+        futures.insert(0, pool.submit(render_part, PartJob(first, identifier, attachments)))
+        results = [f.result() for f in futures]
+    plan = [first, *later]
     total = sum(r.pages for r in results)
     fetcher = TemplateOnlyFetcher()
     overlay = io.BytesIO()

@@ -19,7 +19,8 @@ from tasks.core.periods import Period, ReportingCalendar
 from tasks.core.settings import TZ
 from tasks.report import parts
 from tasks.report.build import build_report_model
-from tasks.report.render import Attachment, render_html, render_pdf
+from tasks.report.figures import CHART_NAMES, report_charts
+from tasks.report.render import CHART_PLACEHOLDERS, Attachment, render_html, render_pdf
 from tests.builders.report_db import build_report_db, small_catalog
 from tests.report.test_render import top_margin_text
 
@@ -142,7 +143,7 @@ def test_parts_render_deterministically(renders):
 
 def test_every_part_gets_placeholders_for_the_anchors_it_links_to_elsewhere(model):
     doc = parts.split_document(render_html(model))
-    plan = parts.plan_parts(doc, workers=2)
+    plan = parts.make_parts(doc, parts.plan_parts(doc, workers=2))
     assert len(plan) > 1 and plan[0].first and not any(p.first for p in plan[1:])
     held = [p.anchors for p in plan]
     # the anchors are shared out, none twice
@@ -152,6 +153,17 @@ def test_every_part_gets_placeholders_for_the_anchors_it_links_to_elsewhere(mode
             assert f'id="{target}"' in part.html  # held or placeholder: WeasyPrint keeps the link
     assert parts.BLANK_MARGINS not in plan[0].html
     assert all(parts.BLANK_MARGINS in p.html for p in plan[1:])
+
+
+def test_the_parts_are_planned_before_the_charts_are_drawn(model):
+    """The later parts start while the charts are drawn: the HTML with empty charts must cut into the
+    same pieces, and the same after the body."""
+    assert set(report_charts(model)) == set(CHART_NAMES)
+    real = parts.split_document(render_html(model))
+    outline = parts.split_document(render_html(model, CHART_PLACEHOLDERS))
+    assert len(real.pieces) == len(outline.pieces) > 5
+    assert real.pieces[1:] == outline.pieces[1:]
+    assert real.pieces[0].count("<svg") == outline.pieces[0].count("<svg") == len(CHART_NAMES)
 
 
 def test_the_plan_balances_the_cores():
@@ -174,3 +186,15 @@ def test_short_reports_and_single_cores_render_whole(model):
     assert not parts.worth_splitting(html, 2)  # the test report is short
     assert not parts.worth_splitting(html.replace(parts.PART_MARK, ""), 2)
     assert not parts.worth_splitting("x" * 10**6, 2)
+
+
+def test_without_processes_the_report_is_rendered_whole(model, tmp_path, monkeypatch, caplog):
+    def refuse(processes):
+        raise OSError("no processes in this sandbox")
+
+    monkeypatch.setattr(parts, "MIN_SPLIT_COST", 0)
+    monkeypatch.setattr(parts, "process_pool", refuse)
+    stats = render_pdf(model, tmp_path / "r.pdf", workers=2)
+    assert stats.parts == 1 and len(PdfReader(tmp_path / "r.pdf").pages) == stats.pages > 5
+    assert not (tmp_path / "r.pdf.tmp").exists()
+    assert "rendering it whole" in caplog.text and "no processes in this sandbox" in caplog.text
