@@ -110,13 +110,15 @@ def plan_parts(doc: SplitDocument, workers: int) -> list[int]:
 def make_parts(doc: SplitDocument, sizes: Sequence[int]) -> list[Part]:
     """The parts of `doc` cut by `sizes` (from plan_parts), each with placeholder anchors for the
     link targets it does not hold."""
+    everywhere = {name for piece in doc.pieces for name in _ID.findall(piece)}
     result = []
     at = 0
     for i, size in enumerate(sizes):
         body = "".join(doc.pieces[at : at + size])
         at += size
         held = set(_ID.findall(body))
-        missing = sorted(set(_HREF.findall(body)) - held)
+        # a target no part holds stays missing: WeasyPrint drops that link, as in the whole render
+        missing = sorted((set(_HREF.findall(body)) & everywhere) - held)
         result.append(
             Part(
                 html=_assemble(doc, body, missing, first=i == 0),

@@ -198,3 +198,20 @@ def test_without_processes_the_report_is_rendered_whole(model, tmp_path, monkeyp
     assert stats.parts == 1 and len(PdfReader(tmp_path / "r.pdf").pages) == stats.pages > 5
     assert not (tmp_path / "r.pdf.tmp").exists()
     assert "rendering it whole" in caplog.text and "no processes in this sandbox" in caplog.text
+
+
+def test_placeholders_only_for_targets_another_part_holds():
+    doc = parts.SplitDocument(
+        head="<html><head></head><body>",
+        pieces=(
+            '<h2 id="a">A</h2><p><a href="#b">b</a> <a href="#nowhere">?</a></p>',
+            '<section><h2 id="b">B</h2><p><a href="#a">a</a></p></section>',
+        ),
+        tail="</body></html>",
+    )
+    first, second = parts.make_parts(doc, [1, 1])
+    assert first.anchors == {"a"} and second.anchors == {"b"}
+    assert '<span id="b"></span>' in first.html and 'id="nowhere"' not in first.html
+    # inside the part's first block, so the placeholders make no box or page of their own
+    assert '<h2 id="b"><span id="a"></span>B</h2>' in second.html
+    assert parts.BLANK_MARGINS in second.html and parts.BLANK_MARGINS not in first.html
