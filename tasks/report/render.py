@@ -220,7 +220,7 @@ def render_pdf(
     tmp = out_path.with_name(out_path.name + ".tmp")
     result = None
     try:
-        if fetcher is None:
+        if fetcher is None and workers > 1:
             outline = render_html(model, CHART_PLACEHOLDERS)  # cheap: Jinja only
             if parts.worth_splitting(outline, workers):
                 try:
