@@ -9,7 +9,8 @@ fetcher is the second lock.
 The PDF is PDF/A-3b with its attachments (the values as CSV, the manifest). Its metadata (title,
 author, subject, keywords, language vi, created/modified) come from the template's <html lang> and
 <meta> tags; the dates are the model's issue date, and the PDF identifier is a digest of the HTML and
-the attachments, so two renders of the same inputs give byte-identical files.
+the attachments, so two renders of the same inputs give byte-identical files. A long report is
+rendered in parts by several processes and joined into the same pages (tasks/report/parts.py).
 """
 
 from __future__ import annotations
@@ -340,14 +341,14 @@ def _render_in_parts(
         text = render_html(model)
         identifier = pdf_identifier(text, attachments)
         split = parts.split_document(text)
-        cut = parts.make_parts(split, sizes)
         if split.pieces[sizes[0] :] != planned.pieces[sizes[0] :]:
-            # a chart outside the body (the template changed): the later parts again, as they are
+            # a chart outside the body (the template changed): planned again on the real HTML
             for f in futures:
                 f.cancel()
-            later = cut[1:]
+            sizes = parts.plan_parts(split, workers)
+            later = parts.make_parts(split, sizes)[1:]
             futures = [pool.submit(render_part, PartJob(p, b"", ())) for p in later]
-        first = cut[0]
+        first = parts.make_parts(split, sizes)[0]
         futures.insert(0, pool.submit(render_part, PartJob(first, identifier, attachments)))
         results = [f.result() for f in futures]
     plan = [first, *later]
