@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from demo.replay import DEMO_SIGNER, demo_doc_number  # noqa: E402
+from demo.replay import issue_demo_report  # noqa: E402
 from tasks.core.periods import Period, periods_between  # noqa: E402
 from tasks.core.settings import Settings  # noqa: E402
 from tasks.core.workspace import ensure_workspace, workspace_catalog  # noqa: E402
@@ -87,7 +87,6 @@ def main() -> None:
         import weasyprint  # noqa: F401
 
     from demo.generator import generate_demo
-    from tasks.report.issue import issue_report
 
     with stage("generate demo submissions") as box:
         plan = generate_demo(
@@ -137,16 +136,7 @@ def main() -> None:
                 intake_round(rnd)
         settings = Settings(home=home, now=plan.report_at[period.id])
         with stage(f"{period.id} report render") as box:
-            # issued as the demo issues it: a number from the register and a signer (a final
-            # report without them is refused, issue 7)
-            result = issue_report(
-                settings,
-                catalog,
-                period,
-                final=True,
-                number=demo_doc_number(period, index),
-                signer=DEMO_SIGNER,
-            )
+            result = issue_demo_report(settings, catalog, period, index)  # as the demo does
             box["note"] = (
                 f"{result.pages} pages, {result.seconds / max(result.pages, 1) * 1000:.0f} ms/page"
             )

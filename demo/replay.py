@@ -25,6 +25,21 @@ def demo_doc_number(period: Period, index: int) -> str:
     return str(40 * period.quarter + 7 * index + 11)
 
 
+def issue_demo_report(
+    settings: Settings, catalog: Catalog, period: Period, index: int
+) -> ReportResult:
+    """The final report of `period` (the `index`-th period of the demo) as the demo issues it: a
+    number from the register and the demo's signer (a final report without them is refused)."""
+    return issue_report(
+        settings,
+        catalog,
+        period,
+        final=True,
+        number=demo_doc_number(period, index),
+        signer=DEMO_SIGNER,
+    )
+
+
 def intake_files(settings: Settings, catalog: Catalog, files: list[Path]) -> None:
     ensure_workspace(settings)
     for path in files:
@@ -47,14 +62,7 @@ def replay_demo(
             if not rnd.after_report:
                 intake_files(Settings(home=home, now=rnd.at.isoformat()), catalog, rnd.files)
         settings = Settings(home=home, now=plan.report_at[period.id].isoformat())
-        reports[period.id] = issue_report(
-            settings,
-            catalog,
-            period,
-            final=True,
-            number=demo_doc_number(period, index),
-            signer=DEMO_SIGNER,
-        )
+        reports[period.id] = issue_demo_report(settings, catalog, period, index)
         for rnd in rounds:
             if rnd.after_report:
                 intake_files(Settings(home=home, now=rnd.at.isoformat()), catalog, rnd.files)
