@@ -24,6 +24,7 @@ import os
 import re
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -360,10 +361,15 @@ def _render_in_parts(
     planned = parts.split_document(outline)
     sizes = parts.plan_parts(planned, workers)
     later = parts.make_parts(planned, sizes)[1:]
-    with parts.process_pool(len(sizes)) as pool:
-        # their identifier is dropped at the join: the document's is the first part's
-        futures = [pool.submit(render_part, PartJob(p, b"", ())) for p in later]
+    with parts.process_pool(len(sizes)) as pool, ThreadPoolExecutor(1) as submitter:
+        # their identifier is dropped at the join: the document's is the first part's. Submitted
+        # from a thread: the first submit waits for the fork server to have imported the renderer
+        # (about 1 s when it has just started), and the charts are drawn here meanwhile.
+        submitted = submitter.submit(
+            lambda: [pool.submit(render_part, PartJob(p, b"", ())) for p in later]
+        )
         text = render_html(model)
+        futures = submitted.result()
         identifier = pdf_identifier(text, attachments)
         split = parts.split_document(text)
         if split.pieces[sizes[0] :] != planned.pieces[sizes[0] :]:
@@ -380,7 +386,8 @@ def _render_in_parts(
     total = sum(r.pages for r in results)
     fetcher = TemplateOnlyFetcher()
     overlay = io.BytesIO()
-    _write(_document(parts.overlay_html(split, total), fetcher), overlay, identifier, ())
+    with layout_gc():
+        _write(_document(parts.overlay_html(split, total), fetcher), overlay, identifier, ())
     pages = parts.join_parts(plan, [r.pdf for r in results], overlay.getvalue(), target)
     served = sorted({u for r in results for u in r.served} | set(fetcher.served))
     refused = [u for r in results for u in r.refused] + fetcher.refused
