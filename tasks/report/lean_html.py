@@ -25,8 +25,12 @@ import logging
 import re
 from functools import cache
 
-from weasyprint import CSS, HTML
+import cssselect2
+from weasyprint import CSS, HTML, _find_base_url
 from weasyprint.html import UA, UA_COUNTER_STYLE, UA_STYLESHEET
+from weasyprint.urls import URLFetcher, ensure_url
+
+from tasks.report import fast_html
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +65,23 @@ def lean_ua_stylesheet() -> CSS:
 
 
 class LeanHTML(HTML):
-    """weasyprint.HTML rendering with `lean_ua_stylesheet()` in place of the stock UA sheet."""
+    """weasyprint.HTML rendering with `lean_ua_stylesheet()` in place of the stock UA sheet; an
+    HTML string is parsed by tasks/report/fast_html.py (expat) when that gives HTML5's tree, else by
+    WeasyPrint's own parser."""
+
+    def __init__(self, *args, string: str | None = None, **kwargs) -> None:
+        root = fast_html.parse(string) if string is not None and not args else None
+        if root is None:
+            super().__init__(*args, string=string, **kwargs)
+            return
+        # what HTML.__init__ does with the parsed tree (weasyprint/__init__.py)
+        base_url = kwargs.get("base_url")
+        base_url = ensure_url(str(base_url)) if base_url is not None else None
+        self.base_url = _find_base_url(root, base_url)
+        self.url_fetcher = kwargs.get("url_fetcher") or URLFetcher()
+        self.media_type = kwargs.get("media_type", "print")
+        self.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
+        self.etree_element = self.wrapper_element.etree_element
 
     def _ua_stylesheets(self, forms=False):
         sheets = super()._ua_stylesheets(forms)
