@@ -117,7 +117,7 @@ def parse(text: str) -> ET.Element | None:
     or None when `text` is markup this parser does not reproduce exactly."""
     try:
         return _parse(text)
-    except (ET.ParseError, NotSameTree, ValueError):
+    except (ET.ParseError, NotSameTree, ValueError, RecursionError):
         return None
 
 

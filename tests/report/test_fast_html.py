@@ -167,3 +167,7 @@ def test_documents_html5_reads_otherwise_are_refused(text):
 
 def test_crlf_is_read_as_html5_reads_it():
     assert_same_tree(DOC.format('<p title="a\r\nb">x\r\ny\rz</p>').replace("\n", "\r\n"))
+
+
+def test_very_deep_markup_is_left_to_weasyprint():
+    assert fast_html.parse(DOC.format("<div>" * 5000 + "</div>" * 5000)) is None
