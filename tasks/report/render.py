@@ -22,6 +22,7 @@ import logging
 import mimetypes
 import os
 import re
+import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -264,16 +265,29 @@ def render_pdf(
 LAYOUT_GC_THRESHOLD = 20_000
 
 
+_gc_lock = threading.Lock()
+_gc_renders = 0
+_gc_saved: tuple[int, ...] = ()
+
+
 @contextmanager
 def layout_gc():
     """Python's garbage collector tuned for a WeasyPrint render (see LAYOUT_GC_THRESHOLD), then put
-    back as it was."""
-    saved = gc.get_threshold()
-    gc.set_threshold(LAYOUT_GC_THRESHOLD, *saved[1:])
+    back as it was when the last render running in this process ends (renders may overlap in
+    threads)."""
+    global _gc_renders, _gc_saved
+    with _gc_lock:
+        if _gc_renders == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(LAYOUT_GC_THRESHOLD, *_gc_saved[1:])
+        _gc_renders += 1
     try:
         yield
     finally:
-        gc.set_threshold(*saved)
+        with _gc_lock:
+            _gc_renders -= 1
+            if _gc_renders == 0:
+                gc.set_threshold(*_gc_saved)
 
 
 def _document(text: str, fetcher: TemplateOnlyFetcher):

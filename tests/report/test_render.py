@@ -209,3 +209,19 @@ def test_period_without_data_renders(db, catalog, tmp_path):
     assert "chưa có đơn vị nào gửi báo cáo hợp lệ Quý III/2025" in text
     assert stats.pages >= 4
     assert re.search(r"Đà Nẵng, ngày 20 tháng 9 năm 2025", text)
+
+
+def test_the_collector_is_tuned_during_renders_and_put_back_after_the_last():
+    import gc
+
+    from tasks.report.render import LAYOUT_GC_THRESHOLD, layout_gc
+
+    before = gc.get_threshold()
+    first, second = layout_gc(), layout_gc()
+    first.__enter__()
+    assert gc.get_threshold() == (LAYOUT_GC_THRESHOLD, *before[1:])
+    second.__enter__()  # another render in another thread
+    first.__exit__(None, None, None)  # the first one ends before it
+    assert gc.get_threshold()[0] == LAYOUT_GC_THRESHOLD
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before
