@@ -240,3 +240,23 @@ def test_the_final_report_of_the_demo_comes_with_one_sheet_per_unit(demo, catalo
     assert {u.code for u in expected} <= sheets
     for path in folder.glob("*.pdf"):
         assert len(PdfReader(path).pages) == 1, path.name
+
+
+@pytest.mark.parametrize("period_id", CHECKED)
+def test_the_demo_reports_html_is_read_by_the_fast_parser_as_html5_reads_it(demo, period_id):
+    """Real units' texts go through tasks/report/fast_html.py: not refused, and the same tree."""
+    from tasks.core.workspace import workspace_catalog
+    from tasks.report.build import build_report_model
+    from tasks.report.render import render_html
+    from tests.report.test_fast_html import assert_same_tree
+
+    home, reports = demo
+    settings = Settings(home=home)
+    model = build_report_model(
+        settings.paths.warehouse,
+        workspace_catalog(settings),
+        Period.parse(period_id),
+        date.fromisoformat(reports[period_id].issued_on),
+        calendar=settings.calendar,
+    )
+    assert_same_tree(render_html(model))
