@@ -9,7 +9,7 @@ HTML5 parser agree on such markup except where HTML5's tree construction adds or
 - void elements (`<meta>`, `<link>`, `<br>` …) are closed for expat;
 - a `<tr>` directly in a `<table>` gets the `<tbody>` HTML5 implies;
 - whitespace after `<html>` is dropped, whitespace after `</body>` and `</html>` goes at the end of
-  the body, one newline right after `<pre>`/`<textarea>`/`<listing>` is dropped;
+  the body, one newline right after `<pre>`/`<listing>` is dropped;
 - an SVG's `xmlns` and `xmlns:xlink` stay attributes (in the xmlns namespace), as HTML5 keeps them;
 - newlines and tabs inside attribute values are kept (XML would turn them into spaces).
 
@@ -38,10 +38,16 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 _SVG_PREFIX = "{" + SVG + "}"
 
 _VOID_OPEN = re.compile(r"<(?:" + "|".join(sorted(void_elements)) + r")\b[^<>]*?(?<!/)>")
-_TAG_WITH_SPACE_IN_VALUE = re.compile(r"<[A-Za-z][^<>]*[\t\n][^<>]*>")
+# a start tag, its quoted values read whole (they may hold ">")
+_START_TAG = re.compile(
+    r"<[A-Za-z][^\s/>]*(?:\s+[^\s=/>]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*\s*/?>"
+)
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
 _NUMERIC_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
-_SELF_CLOSED = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)\b[^<>]*/>")
+# a self-closed tag ("<x … />"), its quoted values read whole
+_SELF_CLOSED = re.compile(
+    r"<([A-Za-z][^\s/>]*)(?:\s+[^\s=/>]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*\s*/>"
+)
 _SVG_SPAN = re.compile(r"<svg\b.*?</svg>", re.S)
 _RAW_TEXT = re.compile(r"<(style|script)\b[^>]*>(.*?)</\1>", re.S | re.I)
 _REFUSED_TAGS = re.compile(
@@ -129,7 +135,8 @@ def _parse(text: str) -> ET.Element:
         raise NotSameTree("content after </html>")
     after_html = text[end + len("</html>") :]
     xml = _VOID_OPEN.sub(lambda m: m.group(0)[:-1] + "/>", text[: end + len("</html>")])
-    xml = _TAG_WITH_SPACE_IN_VALUE.sub(_keep_value_whitespace, xml)
+    if "\t" in xml or "\n" in xml:
+        xml = _START_TAG.sub(_keep_value_whitespace, xml)
     builder = _Builder()
     parser = ET.XMLParser(target=builder)
     parser.feed(xml)
@@ -160,10 +167,16 @@ def _check_source(text: str) -> None:
 
 
 def _keep_value_whitespace(tag: re.Match[str]) -> str:
+    """The tag with newlines and tabs in its quoted values as references (expat would read them as
+    spaces; HTML5 keeps them)."""
+    text = tag.group(0)
+    if "\n" not in text and "\t" not in text:
+        return text
+
     def escape(value: re.Match[str]) -> str:
         return value.group(0).replace("\n", "&#10;").replace("\t", "&#9;")
 
-    return _QUOTED.sub(escape, tag.group(0))
+    return _QUOTED.sub(escape, text)
 
 
 def _blank(value: str | None) -> bool:

@@ -106,6 +106,8 @@ ACCEPTED = [
     '<table><colgroup><col style="width: 10%"><col></colgroup><tbody><tr><td>x</td></tr></tbody></table>',
     '<div title="two\nlines\tand a tab">x<br>y<br/>z</div>',
     "<pre>\nkept\n</pre>",
+    '<p title="a > b\nc" class="x">d &gt; e</p>',
+    "<p\n  class=\"x\"\n  title='f\tg'>h</p>",
     "<ul><li>a<ul><li>b</li></ul></li><li>c</li></ul>",
     '<!--dxreport:part--><section class="annex"><h2>x</h2></section>',
     '<svg xmlns:xlink="http://www.w3.org/1999/xlink" width="10" viewBox="0 0 1 1" '
@@ -123,6 +125,7 @@ REFUSED = [
     "<table><div>x</div></table>",
     "<table><col></table>",  # HTML5 adds the <colgroup>
     "<div/>",  # not void: HTML5 opens it
+    '<div title="a > b" />',
     "<style>a::after { content: '&' }</style>",
     "<p>\x01</p>",  # a control character
     "<p>&#150;</p>",  # remapped to U+2013 by HTML5
