@@ -290,6 +290,16 @@ def layout_gc():
                 gc.set_threshold(*_gc_saved)
 
 
+def _render_into(
+    text: str, fetcher: TemplateOnlyFetcher, target, identifier: bytes, attachments=()
+) -> int:
+    """Lay `text` out and write its PDF to `target` (a path or a binary file); returns its pages."""
+    with layout_gc():
+        document = _document(text, fetcher)
+        _write(document, target, identifier, attachments)
+    return len(document.pages)
+
+
 def _document(text: str, fetcher: TemplateOnlyFetcher):
     html = LeanHTML(
         string=text,
@@ -344,12 +354,9 @@ def render_part(job: PartJob) -> PartResult:
     """One part's PDF (in a worker process): the first part carries the attachments."""
     fetcher = TemplateOnlyFetcher()
     buffer = io.BytesIO()
-    with layout_gc():
-        document = _document(job.part.html, fetcher)
-        _write(document, buffer, job.identifier, job.attachments if job.part.first else ())
-    return PartResult(
-        buffer.getvalue(), len(document.pages), tuple(fetcher.served), tuple(fetcher.refused)
-    )
+    attachments = job.attachments if job.part.first else ()
+    pages = _render_into(job.part.html, fetcher, buffer, job.identifier, attachments)
+    return PartResult(buffer.getvalue(), pages, tuple(fetcher.served), tuple(fetcher.refused))
 
 
 _Rendered = tuple[int, list[str], list[str], int]  # pages, URLs served, URLs refused, parts
@@ -359,10 +366,8 @@ def _render_whole(
     text: str, target: Path, identifier: bytes, attachments, fetcher: TemplateOnlyFetcher | None
 ) -> _Rendered:
     fetcher = fetcher or TemplateOnlyFetcher()
-    with layout_gc():
-        document = _document(text, fetcher)
-        _write(document, target, identifier, attachments)
-    return len(document.pages), fetcher.served, fetcher.refused, 1
+    pages = _render_into(text, fetcher, target, identifier, attachments)
+    return pages, fetcher.served, fetcher.refused, 1
 
 
 def _render_in_parts(
@@ -400,8 +405,7 @@ def _render_in_parts(
     total = sum(r.pages for r in results)
     fetcher = TemplateOnlyFetcher()
     overlay = io.BytesIO()
-    with layout_gc():
-        _write(_document(parts.overlay_html(split, total), fetcher), overlay, identifier, ())
+    _render_into(parts.overlay_html(split, total), fetcher, overlay, identifier)
     pages = parts.join_parts(plan, [r.pdf for r in results], overlay.getvalue(), target)
     served = sorted({u for r in results for u in r.served} | set(fetcher.served))
     refused = [u for r in results for u in r.refused] + fetcher.refused

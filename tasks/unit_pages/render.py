@@ -28,7 +28,7 @@ from schemas.catalog_model import Catalog
 from tasks.core.periods import Period
 from tasks.core.settings import Settings
 from tasks.report.lean_html import LeanHTML
-from tasks.report.render import TEMPLATES_DIR, TemplateOnlyFetcher, environment
+from tasks.report.render import TEMPLATES_DIR, TemplateOnlyFetcher, environment, layout_gc
 from tasks.unit_pages.build import build_unit_pages
 from tasks.unit_pages.model import UnitPage
 
@@ -94,12 +94,13 @@ def render_unit_batch(pages: Sequence[UnitPage], out_dir: Path) -> list[str]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     fetcher = TemplateOnlyFetcher()
-    document = LeanHTML(
-        string=render_html(pages),
-        base_url=str(TEMPLATES_DIR / TEMPLATE),
-        url_fetcher=fetcher,
-        media_type="print",
-    ).render()
+    with layout_gc():  # the collector tuned as for the report (tasks/report/render.py)
+        document = LeanHTML(
+            string=render_html(pages),
+            base_url=str(TEMPLATES_DIR / TEMPLATE),
+            url_fetcher=fetcher,
+            media_type="print",
+        ).render()
     # each section starts a page that holds its anchor (id="u-CODE"); a page without one is the
     # overflow of the section before it
     per_unit: dict[str, list] = {}
