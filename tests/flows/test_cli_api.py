@@ -242,6 +242,49 @@ def _post(url: str, body: dict) -> list:
         return json.loads(resp.read())
 
 
+def _heartbeats(api_url: str, wanted: str, timeout: float = 60) -> set[str]:
+    """The flow runs (resource ids) the server has heartbeat events of, once it has one of the run
+    `wanted` (events are stored a moment after they are sent)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    found: set[str] = set()
+    while time.monotonic() < deadline:
+        page = _post(
+            f"{api_url}/events/filter",
+            {
+                "filter": {
+                    "occurred": {"since": "2000-01-01T00:00:00Z"},
+                    "event": {"name": ["prefect.flow-run.heartbeat"]},
+                },
+                "limit": 50,
+            },
+        )
+        found = {e["resource"]["prefect.resource.id"] for e in page["events"]}
+        if f"prefect.flow-run.{wanted}" in found:
+            break
+        time.sleep(1)
+    return found
+
+
+def test_a_commands_run_sends_no_heartbeats_unless_asked():
+    """`without_heartbeats` turns Prefect's flow-run heartbeats off for the command's own run (their
+    thread's join cost every command up to 1 s), and leaves a frequency the operator set."""
+    from prefect.settings import (
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        get_current_settings,
+        temporary_settings,
+    )
+
+    assert get_current_settings().flows.heartbeat_frequency == 180  # Prefect's default
+    with verbs.without_heartbeats():
+        assert get_current_settings().flows.heartbeat_frequency is None
+    assert get_current_settings().flows.heartbeat_frequency == 180
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: 60}):
+        with verbs.without_heartbeats():
+            assert get_current_settings().flows.heartbeat_frequency == 60
+
+
 @pytest.mark.slow
 def test_verbs_run_against_the_workspace_server(tmp_path):
     home = tmp_path / "ws"
@@ -279,6 +322,24 @@ def test_verbs_run_against_the_workspace_server(tmp_path):
         runs = _post(f"{state.api_url}/flow_runs/filter", {})
         ours = [r for r in runs if r["deployment_id"] is None]  # run by the command, not a worker
         assert [r["state_type"] for r in ours] == ["COMPLETED"]
+
+        # no heartbeats from a command's run, unless the operator asks for them
+        again = subprocess.run(
+            [*dxreport(), "intake", "--home", str(home), "--json"],
+            cwd=ROOT,
+            env={**env, "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert again.returncode == 0, again.stderr[-3000:]
+        runs = _post(f"{state.api_url}/flow_runs/filter", {})
+        second = next(
+            r["id"] for r in runs if r["deployment_id"] is None and r["id"] != ours[0]["id"]
+        )
+        beats = _heartbeats(state.api_url, wanted=second)
+        assert f"prefect.flow-run.{second}" in beats
+        assert f"prefect.flow-run.{ours[0]['id']}" not in beats
     finally:
         server.send_signal(signal.SIGINT)
         try:
