@@ -10,7 +10,8 @@ have. `join_parts` then builds one PDF with pypdf:
   intent, language), the attachments and the identifier, and its pages carry their own page numbers;
 - the other parts' pages are appended; they were rendered with empty top margins, and each gets its
   page number (and the draft mark) from an overlay: a document of empty pages in the same @page
-  style, rendered once the page count is known, its page n stamped on page n as a form XObject;
+  style for the pages after the first part's, numbered from there, rendered once the page count is
+  known, its page for page n stamped on page n as a form XObject;
 - internal links keep working across parts: a part gets empty placeholder anchors for the targets
   that live in another part (WeasyPrint drops a link whose target it cannot find), and the joined
   PDF's named destinations are rebuilt from the anchors each part really holds;
@@ -46,6 +47,11 @@ PLANNED_CORES = 2
 # margins of the later parts: page numbers and the draft mark come from the overlay
 BLANK_MARGINS = (
     "<style>@page { @top-center { content: none } @top-right { content: none } }</style>"
+)
+# an overlay that starts at a later page: its first page numbered and marked like the others
+OVERLAY_FROM = (
+    "<style>@page :first {{ counter-reset: page {first}; @top-center {{ content: counter(page) }}"
+    " @top-right {{ content: string(draft) }} }}</style>"
 )
 _ID = re.compile(r"""\bid="([^"]+)\"""")
 _HREF = re.compile(r"""\bhref="#([^"]+)\"""")
@@ -167,13 +173,18 @@ def _assemble(doc: SplitDocument, body: str, missing: Sequence[str], *, first: b
     return head + body + doc.tail
 
 
-def overlay_html(doc: SplitDocument, pages: int) -> str:
-    """Empty pages in the report's @page style: the margins of pages 2..`pages` as the whole document
-    has them (the draft mark's text is set on page 1, as in the report)."""
+def overlay_html(doc: SplitDocument, pages: int, first: int = 1) -> str:
+    """Empty pages in the report's @page style: the margins of pages `first`..`pages` as the whole
+    document has them. From page 1, the draft mark's text is set on page 1, as in the report; from
+    a later page, that page is numbered `first` and a hidden copy of the mark sets its text."""
     draft = _DRAFT_MARK.search(doc.pieces[0]) if doc.pieces else None
-    first = (draft.group(0) if draft else "") + "<div></div>"
-    breaks = '<div style="break-before: page"></div>' * (pages - 1)
-    return doc.head + first + breaks + doc.tail
+    mark = draft.group(0) if draft else ""
+    head = doc.head
+    if first > 1:
+        head = head.replace("</head>", OVERLAY_FROM.format(first=first) + "</head>", 1)
+        mark = mark.replace("<div ", '<div style="visibility: hidden" ', 1)
+    breaks = '<div style="break-before: page"></div>' * (pages - first)
+    return head + mark + "<div></div>" + breaks + doc.tail
 
 
 def _context():
@@ -200,7 +211,9 @@ def process_pool(processes: int) -> ProcessPoolExecutor:
 
 
 def join_parts(parts: Sequence[Part], pdfs: Sequence[bytes], overlay: bytes, target) -> int:
-    """Write the parts' PDFs as one PDF to `target` (a path or a binary file); returns its pages."""
+    """Write the parts' PDFs as one PDF to `target` (a path or a binary file); returns its pages.
+    `overlay` has the margins of the pages after the first part's (overlay_html from the page after
+    them)."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import (
         ArrayObject,
@@ -215,12 +228,13 @@ def join_parts(parts: Sequence[Part], pdfs: Sequence[bytes], overlay: bytes, tar
     writer.pdf_header = readers[0].pdf_header
     identifier = readers[0].trailer.get("/ID")
     stamps = PdfReader(io.BytesIO(overlay))
+    stamped_from = len(writer.pages)  # the overlay's first page follows the first part's
     offsets = []
     for reader in readers[1:]:
         offsets.append(len(writer.pages))
         for page in reader.pages:
             writer.add_page(page)
-            _stamp(writer, writer.pages[-1], stamps.pages[len(writer.pages) - 1])
+            _stamp(writer, writer.pages[-1], stamps.pages[len(writer.pages) - 1 - stamped_from])
     offsets.insert(0, 0)
 
     # named destinations: each anchor from the part that holds it, on its page in the whole document

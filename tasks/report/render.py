@@ -405,7 +405,9 @@ def _render_in_parts(
     total = sum(r.pages for r in results)
     fetcher = TemplateOnlyFetcher()
     overlay = io.BytesIO()
-    _render_into(parts.overlay_html(split, total), fetcher, overlay, identifier)
+    # only the later parts' pages are stamped: the first part has its own margins
+    first = results[0].pages + 1
+    _render_into(parts.overlay_html(split, total, first), fetcher, overlay, identifier)
     pages = parts.join_parts(plan, [r.pdf for r in results], overlay.getvalue(), target)
     served = sorted({u for r in results for u in r.served} | set(fetcher.served))
     refused = [u for r in results for u in r.refused] + fetcher.refused

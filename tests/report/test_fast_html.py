@@ -8,8 +8,8 @@ tests/unit_pages/test_unit_pages.py compare the PDFs with WeasyPrint's stock HTM
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 import dataclasses
+import xml.etree.ElementTree as ET
 from datetime import date
 
 import pytest
@@ -91,6 +91,7 @@ def test_every_part_and_the_overlay_parse_to_the_html5_tree(reports):
         for part in parts.make_parts(split, sizes):
             assert_same_tree(part.html)
     assert_same_tree(parts.overlay_html(split, 12))
+    assert_same_tree(parts.overlay_html(split, 12, 5))
 
 
 def test_a_part_that_starts_inside_an_annex_is_well_formed(reports):

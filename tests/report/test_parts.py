@@ -7,6 +7,7 @@ parts; the planning and anchor rules are checked directly."""
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import subprocess
 from datetime import date, datetime
@@ -20,7 +21,14 @@ from tasks.core.settings import TZ
 from tasks.report import parts
 from tasks.report.build import build_report_model
 from tasks.report.figures import CHART_NAMES, report_charts
-from tasks.report.render import CHART_PLACEHOLDERS, Attachment, render_html, render_pdf
+from tasks.report.render import (
+    CHART_PLACEHOLDERS,
+    Attachment,
+    TemplateOnlyFetcher,
+    _render_into,
+    render_html,
+    render_pdf,
+)
 from tests.builders.report_db import build_report_db, small_catalog
 from tests.report.test_render import top_margin_text
 
@@ -132,6 +140,27 @@ def test_the_parts_look_the_same_page_for_page(renders, tmp_path):
     assert len(images["whole"]) == len(images["parts"]) > 5
     for w, p in zip(images["whole"], images["parts"], strict=True):
         assert w.read_bytes() == p.read_bytes(), p.name
+
+
+def test_the_overlay_covers_the_pages_after_the_first_part(model):
+    """The overlay starts at the first page it stamps: numbered from there, with the draft mark's
+    text in the margin and the mark itself (set on that page) not drawn."""
+    split = parts.split_document(render_html(model))
+    reader = PdfReader(io.BytesIO(_overlay_pdf(parts.overlay_html(split, 9, 6))))
+    assert [top_margin_text(p) for p in reader.pages] == [[str(n), "DỰ THẢO"] for n in range(6, 10)]
+    assert [p.extract_text().split() for p in reader.pages][0] == ["6", "DỰ", "THẢO"]
+    whole = PdfReader(io.BytesIO(_overlay_pdf(parts.overlay_html(split, 3))))
+    assert [top_margin_text(p) for p in whole.pages] == [
+        ["DỰ THẢO"],
+        ["2", "DỰ THẢO"],
+        ["3", "DỰ THẢO"],
+    ]
+
+
+def _overlay_pdf(text: str) -> bytes:
+    out = io.BytesIO()
+    _render_into(text, TemplateOnlyFetcher(), out, b"0" * 32)
+    return out.getvalue()
 
 
 def test_parts_render_deterministically(renders):
