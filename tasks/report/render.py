@@ -406,8 +406,8 @@ def _render_in_parts(
     fetcher = TemplateOnlyFetcher()
     overlay = io.BytesIO()
     # only the later parts' pages are stamped: the first part has its own margins
-    first = results[0].pages + 1
-    _render_into(parts.overlay_html(split, total, first), fetcher, overlay, identifier)
+    stamped_from = results[0].pages + 1
+    _render_into(parts.overlay_html(split, total, stamped_from), fetcher, overlay, identifier)
     pages = parts.join_parts(plan, [r.pdf for r in results], overlay.getvalue(), target)
     served = sorted({u for r in results for u in r.served} | set(fetcher.served))
     refused = [u for r in results for u in r.refused] + fetcher.refused
