@@ -6,11 +6,12 @@
    with the credentials of `PREFECT_API_AUTH_STRING` (or `PREFECT_SERVER_API_AUTH_STRING`) when it
    asks for basic auth.
 3. Otherwise a temporary API of our own (what Prefect's ephemeral mode starts: a uvicorn subprocess
-   of `prefect.server.api.server:create_app`), started at once so that it boots while this process
-   imports the flows, and without importing Prefect's server code here. It gets a generous start-up
-   limit (`PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS`, 600 s unless set) and is stopped at
-   exit, after Prefect has flushed its logs and events to it. A server named by a Prefect profile
-   or prefect.toml (seen once Prefect is imported) still wins over it.
+   of `prefect.server.api.server:create_app`, by way of flows.cli.temporary_app, which skips the
+   migration check when the database is already migrated), started at once so that it boots while
+   this process imports the flows, and without importing Prefect's server code here. It gets a
+   generous start-up limit (`PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS`, 600 s unless set)
+   and is stopped at exit, after Prefect has flushed its logs and events to it. A server named by
+   a Prefect profile or prefect.toml (seen once Prefect is imported) still wins over it.
 
 When Prefect is already imported (the command called inside another program, e.g. the tests'
 Prefect harness), that program's settings decide and nothing here changes them.
@@ -19,7 +20,6 @@ Prefect harness), that program's settings decide and nothing here changes them.
 from __future__ import annotations
 
 import atexit
-import importlib.util
 import os
 import socket
 import subprocess
@@ -111,9 +111,7 @@ class TemporaryApi:
         return f"http://127.0.0.1:{self.port}/api"
 
     def start(self) -> None:
-        spec = importlib.util.find_spec("prefect")
-        locations = list(spec.submodule_search_locations or []) if spec else []
-        app_dir = Path(locations[0]).parent if locations else Path(sys.prefix)
+        app_dir = Path(__file__).resolve().parents[2]  # the project's root: flows.cli.temporary_app
         self.port = free_port()
         self._log = None if self.verbose else tempfile.TemporaryFile()  # --verbose: its log shown
         env = dict(os.environ)
@@ -128,7 +126,7 @@ class TemporaryApi:
                 "--app-dir",
                 str(app_dir),
                 "--factory",
-                "prefect.server.api.server:create_app",
+                "flows.cli.temporary_app:create_app",  # Prefect's application (see there)
                 "--host",
                 "127.0.0.1",
                 "--port",
