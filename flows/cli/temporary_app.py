@@ -97,7 +97,11 @@ def create_app() -> Any:
     )
 
     app = prefect_app()
-    if migrations_needed(get_current_settings()):
+    try:
+        needed = migrations_needed(get_current_settings())
+    except Exception:  # noqa: BLE001 - a shortcut only: anything unexpected, Prefect's own start
+        needed = True
+    if needed:
         return app
     prefect_lifespan = app.router.lifespan_context
 
