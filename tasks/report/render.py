@@ -39,6 +39,7 @@ from markupsafe import Markup, escape
 from weasyprint import Attachment as WeasyAttachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from tasks.core import roomy_stack
 from tasks.report import parts
 from tasks.report.build import ReportModel
 from tasks.report.figures import CHART_NAMES
@@ -293,10 +294,12 @@ def layout_gc():
 def _render_into(
     text: str, fetcher: TemplateOnlyFetcher, target, identifier: bytes, attachments=()
 ) -> int:
-    """Lay `text` out and write its PDF to `target` (a path or a binary file); returns its pages."""
+    """Lay `text` out and write its PDF to `target` (a path or a binary file); returns its pages.
+    Runs on a roomy frame stack (tasks/core/roomy_stack.py: WeasyPrint's layout is deep enough to
+    make CPython 3.11 map and unmap a stack chunk per table cell otherwise)."""
     with layout_gc():
-        document = _document(text, fetcher)
-        _write(document, target, identifier, attachments)
+        document = roomy_stack.call(_document, text, fetcher)
+        roomy_stack.call(_write, document, target, identifier, attachments)
     return len(document.pages)
 
 
