@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from schemas.catalog_model import Catalog
+from tasks.core import roomy_stack
 from tasks.core.periods import Period
 from tasks.core.settings import Settings
 from tasks.report.lean_html import LeanHTML
@@ -84,6 +85,7 @@ def render_html(pages: Sequence[UnitPage]) -> str:
     return environment().get_template(TEMPLATE).render(pages=list(pages), meta=pages[0])
 
 
+@roomy_stack.roomy  # WeasyPrint's deep calls without CPython 3.11's stack-chunk churn
 def render_unit_batch(pages: Sequence[UnitPage], out_dir: Path) -> list[str]:
     """Lay the batch out once and write `<out_dir>/<UNIT_CODE>.pdf` for each unit (one page each).
 
