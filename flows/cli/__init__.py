@@ -14,8 +14,11 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 def main(argv: list[str] | None = None) -> int:
     """The console script (`argv` None: sys.argv; the process ends after it) or, with `argv`, the
-    entry for tests and other programs (returns the exit code)."""
-    code = _main(argv)
+    entry for tests and other programs (returns the exit code). The command runs on a roomy frame
+    stack (tasks/core/roomy_stack.py: CPython 3.11 maps and unmaps stack chunks in deep loops)."""
+    from tasks.core import roomy_stack
+
+    code = roomy_stack.call(_main, argv)
     if argv is None:
         # The process ends now: spare the final garbage collection its walk over every object of
         # Prefect & co. (~0.4 s); exit handlers and module clean-up still run as usual.

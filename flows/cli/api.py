@@ -111,6 +111,8 @@ class TemporaryApi:
         return f"http://127.0.0.1:{self.port}/api"
 
     def start(self) -> None:
+        from flows.cli.temporary_app import SERVER_COMMAND
+
         app_dir = Path(__file__).resolve().parents[2]  # the project's root: flows.cli.temporary_app
         self.port = free_port()
         self._log = None if self.verbose else tempfile.TemporaryFile()  # --verbose: its log shown
@@ -121,8 +123,9 @@ class TemporaryApi:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
-                "-m",
-                "uvicorn",
+                "-c",
+                SERVER_COMMAND,  # uvicorn's command line on a roomy frame stack
+                str(app_dir),
                 "--app-dir",
                 str(app_dir),
                 "--factory",
