@@ -10,7 +10,9 @@ add-units`, and the clock (`DXREPORT_NOW`) inside 2025Q3's submission window. Th
 `.venv/bin/dxreport` process (wall time includes start-up): intake cold; report --period 2025Q3
 (draft); intake again with an empty inbox; the same N files sent again (all duplicates); report
 again with nothing changed; then, with `dxreport server` running for the workspace (how operators
-work; --no-server skips it), the empty intake, the duplicates and the unchanged report again. Peak
+work; --no-server skips it) and once its start has settled (its processes idle: it starts a worker
+and a file server after the UI is up), the empty intake, the duplicates and the unchanged report
+again. Peak
 memory: the sum of the RSS of the process and all its descendants,
 sampled every 50 ms with psutil (and the largest single process). The baseline (bench/baseline.py,
 its own process, same corpus) runs at the sizes of --baseline-sizes (default 1000).
@@ -216,7 +218,8 @@ def _dxreport_steps(res: SizeResult, corpus: Path, home: Path, log) -> None:
     ):  # the reruns again, as operators run them: `dxreport server` up for the workspace
         from bench.startup import Server  # noqa: PLC0415
 
-        with Server(home, env, home.parent / f"{home.name}-server.log"):
+        with Server(home, env, home.parent / f"{home.name}-server.log") as server:
+            log(f"[dxreport N={res.n}] server up; its start settled after {server.settled:.1f} s")
             for name, args, refill in SERVER_STEPS:
                 if refill:
                     fill_inbox(home, files)
