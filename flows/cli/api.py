@@ -229,6 +229,10 @@ class ApiChoice:
             self.server.start()
             sigterm_as_interrupt(keep_existing=True)  # exit handlers stop the temporary API
 
+    def waits_for_api(self) -> bool:
+        """Whether `connect` will wait for a temporary API this command started."""
+        return self.mode == "temporary" and self.server is not None
+
     def connect(self) -> None:
         """Once Prefect is imported, before the flow runs: point Prefect at the chosen API."""
         if self.mode != "temporary" or self.server is None:

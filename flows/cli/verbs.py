@@ -129,6 +129,7 @@ def _history(params: dict, settings) -> tuple[object, str]:
 
 
 def _run_flow(inv: Invocation, params: dict, settings) -> tuple[object, str]:
+    from flows.cli import prefetch
     from flows.cli.api import choose_api, explain_runtime_error
     from flows.cli.progress_bars import progress_bars, wanted
 
@@ -136,7 +137,10 @@ def _run_flow(inv: Invocation, params: dict, settings) -> tuple[object, str]:
     choice.verbose = inv.verbose
     choice.start()
     flow, summarize = _flow(inv.verb)  # imports Prefect and the flow
+    # while the temporary API starts: the imports the run will need (flows/cli/prefetch.py)
+    ahead = prefetch.start(inv.verb, choice.waits_for_api(), settings.paths.inbox)
     choice.connect()
+    prefetch.finish(ahead)
     if inv.verbose:
         print(choice.describe(), file=sys.stderr)
     # the run shows the clock it used, also when it came from DXREPORT_NOW

@@ -1,0 +1,60 @@
+"""What a command will import anyway, imported while it waits for its temporary Prefect API.
+
+Without a `dxreport server`, a command starts a temporary Prefect API (flows/cli/api.py) and, once
+it has imported Prefect and its flow, waits for that API to answer: about 2 s in which its main
+thread sleeps while the API's process starts on the other core. An intake with files in its inbox
+will then import its readers, pandas and Great Expectations to check them (about 2 s): `start`
+does that in a thread during the wait, and `finish` joins it before the flow runs, so nothing is
+imported concurrently with the run. With a server (nothing to wait for) or an empty inbox (nothing
+to check: such an intake imports none of them, tested on the whole command) nothing is done.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def _intake_imports() -> None:
+    from tasks.intake import parse, validate  # noqa: F401, PLC0415 - the point is importing them
+    from tasks.intake.expectations import _import_gx  # noqa: PLC0415
+
+    _import_gx()
+
+
+def inbox_has_files(inbox: Path) -> bool:
+    """Whether `inbox` holds at least one regular file (what the intake would take)."""
+    try:
+        with os.scandir(inbox) as entries:
+            return any(e.is_file(follow_symlinks=False) for e in entries)
+    except OSError:
+        return False
+
+
+def _run(target) -> None:
+    try:
+        target()
+    except Exception as exc:  # noqa: BLE001 - a head start only: the run imports them again
+        log.debug("prefetch failed: %r", exc)
+
+
+def start(verb: str, waits_for_api: bool, inbox: Path) -> threading.Thread | None:
+    """The thread importing what `verb` will need, started when the command is going to wait for a
+    temporary API (`waits_for_api`) and has work that needs them; None otherwise."""
+    if not waits_for_api or verb != "intake" or not inbox_has_files(inbox):
+        return None
+    thread = threading.Thread(
+        target=_run, args=(_intake_imports,), name="dxreport-prefetch", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def finish(thread: threading.Thread | None) -> None:
+    """Wait for the imports `start` began (they would be needed before long anyway)."""
+    if thread is not None:
+        thread.join()

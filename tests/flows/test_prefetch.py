@@ -1,0 +1,74 @@
+"""flows/cli/prefetch.py: an intake's heavy imports are done while the command waits for its
+temporary Prefect API, only then, and only when the inbox has something to check."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from flows.cli import api, prefetch
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import json, sys
+from pathlib import Path
+from flows.cli import prefetch
+thread = prefetch.start(sys.argv[1], sys.argv[2] == "wait", Path(sys.argv[3]))
+prefetch.finish(thread)
+print(json.dumps({"thread": thread is not None,
+                  "gx": "great_expectations" in sys.modules, "pandas": "pandas" in sys.modules}))
+"""
+
+
+def probe(verb: str, waits: bool, inbox: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, verb, "wait" if waits else "no", str(inbox)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def test_inbox_has_files(tmp_path):
+    inbox = tmp_path / "inbox"
+    assert not prefetch.inbox_has_files(inbox)  # missing
+    inbox.mkdir()
+    (inbox / "sub").mkdir()
+    assert not prefetch.inbox_has_files(inbox)  # a folder is not a file received
+    (inbox / ".hidden").write_bytes(b"x")
+    assert prefetch.inbox_has_files(inbox)
+
+
+def test_an_intake_waiting_with_files_imports_great_expectations_ahead(tmp_path):
+    (tmp_path / "a.xlsx").write_bytes(b"PK")
+    assert probe("intake", True, tmp_path) == {"thread": True, "gx": True, "pandas": True}
+
+
+def test_nothing_is_imported_without_a_wait_files_or_an_intake(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "a.xlsx").write_bytes(b"PK")
+    nothing = {"thread": False, "gx": False, "pandas": False}
+    assert probe("intake", True, empty) == nothing  # an empty inbox: nothing to validate
+    assert probe("intake", False, full) == nothing  # a server: no wait to fill
+    assert probe("report", True, full) == nothing  # not an intake
+
+
+def test_finish_without_a_thread_and_a_failed_import_are_harmless():
+    prefetch.finish(None)
+    prefetch._run(lambda: __import__("dxreport_no_such_module"))  # logged, not raised
+
+
+def test_only_a_started_temporary_api_is_waited_for(tmp_path):
+    assert not api.ApiChoice("env", tmp_path, "http://x/api").waits_for_api()
+    assert not api.ApiChoice("temporary", tmp_path).waits_for_api()  # not started
+    started = api.ApiChoice("temporary", tmp_path, server=api.TemporaryApi(tmp_path))
+    assert started.waits_for_api()
