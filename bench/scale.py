@@ -12,9 +12,8 @@ add-units`, and the clock (`DXREPORT_NOW`) inside 2025Q3's submission window. Th
 again with nothing changed; then, with `dxreport server` running for the workspace (how operators
 work; --no-server skips it) and once its start has settled (its processes idle: it starts a worker
 and a file server after the UI is up), the empty intake, the duplicates and the unchanged report
-again. Peak
-memory: the sum of the RSS of the process and all its descendants,
-sampled every 50 ms with psutil (and the largest single process). The baseline (bench/baseline.py,
+again. Peak memory: the sum of the RSS of the process and all its descendants, sampled every 50 ms
+with psutil (and the largest single process). The baseline (bench/baseline.py,
 its own process, same corpus) runs at the sizes of --baseline-sizes (default 1000).
 
 Prints the side-by-side table, the scaling and the targets of issue 9, and writes the same text

@@ -1,7 +1,7 @@
 """The application of a command's temporary Prefect API (`uvicorn --factory
-flows.cli.temporary_app:create_app`, started by flows.cli.api.TemporaryApi through `serve`): Prefect's own server
-application, without its migration check when the database is already at the newest revision of
-this Prefect's migrations.
+flows.cli.temporary_app:create_app`, started by flows.cli.api.TemporaryApi through `serve`):
+Prefect's own server application, without its migration check when the database is already at the
+newest revision of this Prefect's migrations.
 
 Prefect checks its migrations at every start (`PREFECT_SERVER_DATABASE_MIGRATE_ON_START`): alembic
 loads the 116 migration scripts and compares revisions, about 0.45 s of the temporary API's 4 s

@@ -1,4 +1,4 @@
-"""Run deep, call-heavy work (WeasyPrint's layout, workbook parsing) on a roomy Python frame stack.
+"""Run deep, call-heavy work (WeasyPrint's layout, a whole command) on a roomy Python frame stack.
 
 CPython 3.11 keeps the frames of Python calls in 16 KiB chunks that it maps from the kernel when a
 call needs a new one and unmaps as soon as the call that opened it returns. Code that loops at a
