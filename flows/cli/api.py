@@ -111,7 +111,7 @@ class TemporaryApi:
         return f"http://127.0.0.1:{self.port}/api"
 
     def start(self) -> None:
-        from flows.cli.temporary_app import SERVER_COMMAND
+        from flows.cli.temporary_app import PARENT_VAR, SERVER_COMMAND
 
         app_dir = Path(__file__).resolve().parents[2]  # the project's root: flows.cli.temporary_app
         self.port = free_port()
@@ -120,6 +120,7 @@ class TemporaryApi:
         env.pop("PREFECT_API_URL", None)
         # the switches of Prefect's own ephemeral mode: no UI, only the services it needs
         env.update(PREFECT_UI_ENABLED="0", PREFECT__SERVER_EPHEMERAL="1", PREFECT__SERVER_FINAL="1")
+        env[PARENT_VAR] = str(os.getpid())  # it stops when this process is gone (temporary_app)
         self.proc = subprocess.Popen(
             [
                 sys.executable,

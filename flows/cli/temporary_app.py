@@ -14,7 +14,9 @@ setting given by the operator) Prefect runs it as usual.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -125,11 +127,28 @@ SERVER_COMMAND = (
 )
 
 
+PARENT_VAR = "DXREPORT_API_PARENT"  # the pid of the command the API serves
+
+
 def serve() -> None:
     """uvicorn's `main` with this process's arguments (started by flows.cli.api.TemporaryApi as
-    `python -c SERVER_COMMAND <project root> <uvicorn options>`)."""
+    `python -c SERVER_COMMAND <project root> <uvicorn options>`).
+
+    - Ctrl-C is not for it: a terminal sends it to the command's whole process group, and the
+      command, once interrupted, still reports the interrupted run through this API, then stops it
+      (SIGTERM). An API that stopped on Ctrl-C left the command retrying a dead address (and
+      waiting for ever when the command itself ignored SIGINT, as a background job does).
+    - It stops when its command is gone without stopping it (kill -9): tasks/core/lifeline.py.
+    """
     import uvicorn.main
+    import uvicorn.server
 
-    from tasks.core import roomy_stack
+    from tasks.core import lifeline, roomy_stack
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # else uvicorn installs its own handler for it
+    uvicorn.server.HANDLED_SIGNALS = (signal.SIGTERM,)  # type: ignore[assignment]
+    parent = os.environ.get(PARENT_VAR, "")
+    if parent.isdigit():
+        lifeline.watch(int(parent), lambda: os.kill(os.getpid(), signal.SIGTERM))
     roomy_stack.call(uvicorn.main.main, prog_name="uvicorn")

@@ -87,6 +87,13 @@ class Settings(BaseSettings):
         description="worker processes of the intake's local Dask cluster; default: the CPU cores, "
         "at most 4 (with dask_address, the chunks are cut for this many workers)",
     )
+    parse_workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="processes the intake reads its new files with, from 200 new files on "
+        "(tasks/intake/parse_pool.py); default: the cores, at most 4; 1: in the flow's own process",
+    )
     report_workers: int | None = Field(
         default=None,
         ge=1,

@@ -14,7 +14,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from schemas.catalog_model import Catalog
 from tasks.core import progress
@@ -86,23 +85,42 @@ def _describe_inbox(paths) -> list[InboxFile]:
 def parse_batch(
     settings: Settings, batch: Batch, times: StepTimes | None = None
 ) -> list[Submission | None]:
-    """Read every non-duplicate file (file checks + workbook parse); None for duplicates."""
-    from tasks.intake.parse import read_submission
+    """Read every non-duplicate file (file checks + workbook parse); None for duplicates. Many new
+    files are read on every core (tasks/intake/parse_pool.py)."""
+    from tasks.intake.parse_pool import FileToRead, read_files, workers_for  # noqa: PLC0415
 
-    subs: list[Submission | None] = []
+    new = [
+        FileToRead(item.path, item.file_name)
+        for item, dup in zip(batch.files, batch.duplicate, strict=True)
+        if not dup
+    ]
     progress.start("parse", len(batch.files), "Đọc tệp / reading files")
+    shown = 0  # files announced, in the batch's order (duplicates are not read)
+
+    def announce(one_new: bool) -> None:
+        """The duplicates up to the next new file, that file when `one_new`, the duplicates after."""
+        nonlocal shown
+        while shown < len(batch.files) and (batch.duplicate[shown] or one_new):
+            progress.advance("parse", batch.files[shown].file_name)
+            one_new = one_new and batch.duplicate[shown]
+            shown += 1
+
     try:
-        for item, dup in zip(batch.files, batch.duplicate, strict=True):
-            if dup:
-                subs.append(None)
-            else:
-                start = time.perf_counter()
-                subs.append(read_submission(Path(item.path), item.file_name, item.path, settings))
-                if times is not None:
-                    times.parse[item.file_name] = time.perf_counter() - start
-            progress.advance("parse", item.file_name)
+        read = iter(
+            read_files(new, settings, workers_for(settings, len(new)), lambda f: announce(True))
+        )
+        announce(False)  # duplicates at the end
     finally:
         progress.finish("parse")
+    subs: list[Submission | None] = []
+    for item, dup in zip(batch.files, batch.duplicate, strict=True):
+        if dup:
+            subs.append(None)
+            continue
+        result = next(read)
+        subs.append(result.sub)
+        if times is not None:
+            times.parse[item.file_name] = result.seconds
     return subs
 
 

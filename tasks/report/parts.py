@@ -34,6 +34,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, cast
 
+from tasks.core import lifeline
+
 PART_MARK = "<!--dxreport:part-->"
 # cost model of `piece_cost` (box-making elements; one is about 0.5 ms of WeasyPrint on one core)
 _BOXES = re.compile(r"<(?:td|th|p|div|li|h[1-6])\b")
@@ -207,7 +209,9 @@ def process_pool(processes: int) -> ProcessPoolExecutor:
     the parts for that). Its processes come from a fork server that has imported the renderer once
     (not fork: a forked child would inherit the caller's threads, Pango and fontconfig state, and
     can die in the middle of a layout)."""
-    return ProcessPoolExecutor(max_workers=processes, mp_context=_context())
+    return ProcessPoolExecutor(
+        max_workers=processes, mp_context=_context(), **lifeline.pool_options()
+    )
 
 
 def join_parts(parts: Sequence[Part], pdfs: Sequence[bytes], overlay: bytes, target) -> int:

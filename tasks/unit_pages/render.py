@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from schemas.catalog_model import Catalog
-from tasks.core import roomy_stack
+from tasks.core import lifeline, roomy_stack
 from tasks.core.periods import Period
 from tasks.core.settings import Settings
 from tasks.report.lean_html import LeanHTML
@@ -168,7 +168,9 @@ def render_unit_pages(
         # renderer (WeasyPrint, Jinja) once starts each worker faster than a fresh interpreter.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["tasks.unit_pages.render"])
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, **lifeline.pool_options()
+        ) as pool:
             for paths in pool.map(render_unit_batch, work, [out_dir] * len(work)):
                 written += paths
     return {

@@ -388,3 +388,51 @@ def test_a_failed_start_is_one_message(tmp_path):
     vi, en = err.strip().splitlines()
     assert "dừng khi đang khởi động" in vi and "exited while starting" in en
     assert "Traceback" not in err
+
+
+API_OWNER = """
+import signal, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from flows.cli import api
+server = api.TemporaryApi(Path(sys.argv[2]))
+server.start()
+server.wait_ready(600)
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # the command itself outlives the Ctrl-C here
+print(server.proc.pid, server.api_url, flush=True)
+time.sleep(600)
+"""
+
+
+def test_the_temporary_api_outlives_ctrl_c_but_not_its_command(tmp_path):
+    """A terminal's Ctrl-C reaches the command's whole process group: the API stays up for the
+    command to report its interrupted run (it stops it itself). A command killed without stopping
+    it (kill -9) does not leave it running."""
+    from tasks.core import lifeline  # noqa: PLC0415
+
+    script = tmp_path / "owner.py"
+    script.write_text(API_OWNER)
+    owner = subprocess.Popen(
+        [sys.executable, str(script), str(ROOT), str(tmp_path / "ws")],
+        env=command_env(tmp_path),
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert owner.stdout is not None
+    try:
+        pid, url = owner.stdout.readline().split()
+        os.killpg(owner.pid, signal.SIGINT)
+        time.sleep(1.5)
+        assert srv.api_healthy(url, timeout=5)
+        owner.kill()  # the command only, as kill -9 does
+        owner.wait()
+        deadline = time.monotonic() + 30
+        while not lifeline.is_gone(int(pid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert lifeline.is_gone(int(pid))
+    finally:
+        if not _group_gone(owner.pid):
+            os.killpg(owner.pid, signal.SIGKILL)
+        owner.wait()
+        owner.stdout.close()

@@ -1,0 +1,62 @@
+"""Helper processes that end with the process they work for.
+
+A command starts helpers: its temporary Prefect API, and the worker processes that read files and
+render reports (from a fork server). When the command is killed without a chance to stop them
+(kill -9, the out-of-memory killer), nothing else would: a pool's workers wait on their queue for
+ever, and the API runs in its own process group. Each helper therefore watches its owner's pid and
+ends once the owner is gone.
+
+Pool workers also ignore Ctrl-C: the terminal sends it to the whole process group, and the owner
+handles it (it cancels the work and stops the pool); a worker interrupted on its own would print a
+traceback and break the pool.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+
+POLL_SECONDS = 0.5
+
+
+def is_gone(pid: int) -> bool:
+    """Whether process `pid` has ended (a zombie, ended but not yet reaped, counts as ended)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return False  # no /proc: alive as far as we can tell
+
+
+def watch(owner: int, on_gone: Callable[[], None], poll: float = POLL_SECONDS) -> threading.Thread:
+    """A daemon thread calling `on_gone` once `owner` has ended."""
+
+    def run() -> None:
+        while not is_gone(owner):
+            time.sleep(poll)
+        on_gone()
+
+    thread = threading.Thread(target=run, name=f"lifeline-{owner}", daemon=True)
+    thread.start()
+    return thread
+
+
+def pool_worker_start(owner: int) -> None:
+    """A pool's `initializer` (with `initargs=(os.getpid(),)`): Ctrl-C is the owner's to handle,
+    and the worker exits at once when the owner is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch(owner, lambda: os._exit(1))
+
+
+def pool_options() -> dict:
+    """The keyword arguments that give a ProcessPoolExecutor's workers this lifeline."""
+    return {"initializer": pool_worker_start, "initargs": (os.getpid(),)}
