@@ -3,10 +3,13 @@
 Without a `dxreport server`, a command starts a temporary Prefect API (flows/cli/api.py) and, once
 it has imported Prefect and its flow, waits for that API to answer: about 2 s in which its main
 thread sleeps while the API's process starts on the other core. An intake with files in its inbox
-will then import its readers, pandas and Great Expectations to check them (about 2 s): `start`
-does that in a thread during the wait, and `finish` joins it before the flow runs, so nothing is
-imported concurrently with the run. With a server (nothing to wait for) or an empty inbox (nothing
-to check: such an intake imports none of them, tested on the whole command) nothing is done.
+will then import its readers, pandas and Great Expectations to check them (about 2 s), and a report
+its model, WeasyPrint, matplotlib and pypdf (about 1 s): `start` does that in a thread during the
+wait, and `finish` joins it before the flow runs, so nothing is imported concurrently with the run.
+With a server (nothing to wait for) or an empty inbox (nothing to check: such an intake imports
+none of them, tested on the whole command) nothing is done, nor for a report whose draft on disk
+is reused as it is (`will_render`, decided in the thread from the report's cache key). Side by
+side, 3 runs each: a bare report rendered again 15.45-15.65 -> 14.67-14.95 s.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -24,6 +28,16 @@ def _intake_imports() -> None:
     from tasks.intake.expectations import _import_gx  # noqa: PLC0415
 
     _import_gx()
+
+
+def _report_imports() -> None:
+    # the model, the renderer (WeasyPrint, Jinja), the charts (matplotlib) and the PDF joiner
+    import matplotlib.backends.backend_svg  # noqa: F401, PLC0415
+    import matplotlib.figure  # noqa: F401, PLC0415
+    import matplotlib.ticker  # noqa: F401, PLC0415
+    import pypdf  # noqa: F401, PLC0415
+
+    from tasks.report import build, charts, render  # noqa: F401, PLC0415
 
 
 def inbox_has_files(inbox: Path) -> bool:
@@ -42,14 +56,27 @@ def _run(target) -> None:
         log.debug("prefetch failed: %r", exc)
 
 
-def start(verb: str, waits_for_api: bool, inbox: Path) -> threading.Thread | None:
+def start(
+    verb: str,
+    waits_for_api: bool,
+    inbox: Path,
+    will_render: Callable[[], bool] = lambda: True,
+) -> threading.Thread | None:
     """The thread importing what `verb` will need, started when the command is going to wait for a
     temporary API (`waits_for_api`) and has work that needs them; None otherwise."""
-    if not waits_for_api or verb != "intake" or not inbox_has_files(inbox):
+    if not waits_for_api:
         return None
-    thread = threading.Thread(
-        target=_run, args=(_intake_imports,), name="dxreport-prefetch", daemon=True
-    )
+    if verb == "intake" and inbox_has_files(inbox):
+        imports = _intake_imports
+    elif verb == "report":
+
+        def imports() -> None:
+            if will_render():  # not for a draft that is reused as it is (in the thread: SQL)
+                _report_imports()
+
+    else:
+        return None
+    thread = threading.Thread(target=_run, args=(imports,), name="dxreport-prefetch", daemon=True)
     thread.start()
     return thread
 

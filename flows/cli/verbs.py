@@ -128,6 +128,18 @@ def _history(params: dict, settings) -> tuple[object, str]:
     return result, history_text(result)
 
 
+def _report_will_render(params: dict, settings) -> bool:
+    """Whether `report` is going to render: not when the draft on disk is the one of the inputs now
+    (the flow's cache, flows/quarterly_report.py) and nothing asks for more than that draft."""
+    if params.get("final") or params.get("force") or not params.get("period"):
+        return True
+    from tasks.core.periods import Period  # noqa: PLC0415
+    from tasks.report.cache import current_draft_key  # noqa: PLC0415
+
+    state = current_draft_key(settings, Period.parse(params["period"]))
+    return state is None or not state[1]
+
+
 def _run_flow(inv: Invocation, params: dict, settings) -> tuple[object, str]:
     from flows.cli import prefetch
     from flows.cli.api import choose_api, explain_runtime_error
@@ -138,7 +150,12 @@ def _run_flow(inv: Invocation, params: dict, settings) -> tuple[object, str]:
     choice.start()
     flow, summarize = _flow(inv.verb)  # imports Prefect and the flow
     # while the temporary API starts: the imports the run will need (flows/cli/prefetch.py)
-    ahead = prefetch.start(inv.verb, choice.waits_for_api(), settings.paths.inbox)
+    ahead = prefetch.start(
+        inv.verb,
+        choice.waits_for_api(),
+        settings.paths.inbox,
+        lambda: _report_will_render(params, settings),
+    )
     choice.connect()
     prefetch.finish(ahead)
     if inv.verbose:

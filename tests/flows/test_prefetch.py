@@ -1,5 +1,6 @@
-"""flows/cli/prefetch.py: an intake's heavy imports are done while the command waits for its
-temporary Prefect API, only then, and only when the inbox has something to check."""
+"""flows/cli/prefetch.py: an intake's and a report's heavy imports are done while the command waits
+for its temporary Prefect API, only then, and an intake's only when the inbox has something to
+check."""
 
 from __future__ import annotations
 
@@ -16,16 +17,30 @@ PROBE = """
 import json, sys
 from pathlib import Path
 from flows.cli import prefetch
-thread = prefetch.start(sys.argv[1], sys.argv[2] == "wait", Path(sys.argv[3]))
+will = len(sys.argv) < 5 or sys.argv[4] == "render"
+thread = prefetch.start(sys.argv[1], sys.argv[2] == "wait", Path(sys.argv[3]), lambda: will)
 prefetch.finish(thread)
 print(json.dumps({"thread": thread is not None,
-                  "gx": "great_expectations" in sys.modules, "pandas": "pandas" in sys.modules}))
+                  "gx": "great_expectations" in sys.modules, "pandas": "pandas" in sys.modules,
+                  "weasyprint": "weasyprint" in sys.modules,
+                  "matplotlib": "matplotlib.figure" in sys.modules}))
 """
 
 
-def probe(verb: str, waits: bool, inbox: Path) -> dict:
+NOTHING = {"thread": False, "gx": False, "pandas": False, "weasyprint": False, "matplotlib": False}
+
+
+def probe(verb: str, waits: bool, inbox: Path, renders: bool = True) -> dict:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, verb, "wait" if waits else "no", str(inbox)],
+        [
+            sys.executable,
+            "-c",
+            PROBE,
+            verb,
+            "wait" if waits else "no",
+            str(inbox),
+            "render" if renders else "reuse",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -47,7 +62,16 @@ def test_inbox_has_files(tmp_path):
 
 def test_an_intake_waiting_with_files_imports_great_expectations_ahead(tmp_path):
     (tmp_path / "a.xlsx").write_bytes(b"PK")
-    assert probe("intake", True, tmp_path) == {"thread": True, "gx": True, "pandas": True}
+    found = probe("intake", True, tmp_path)
+    assert found == {**NOTHING, "thread": True, "gx": True, "pandas": True}
+
+
+def test_a_report_waiting_imports_its_renderer_and_charts_ahead(tmp_path):
+    found = probe("report", True, tmp_path)
+    assert found == {**NOTHING, "thread": True, "weasyprint": True, "matplotlib": True}
+    assert probe("report", False, tmp_path) == NOTHING  # a server: no wait to fill
+    reused = probe("report", True, tmp_path, renders=False)  # the draft on disk is reused
+    assert reused == {**NOTHING, "thread": True}
 
 
 def test_nothing_is_imported_without_a_wait_files_or_an_intake(tmp_path):
@@ -56,10 +80,9 @@ def test_nothing_is_imported_without_a_wait_files_or_an_intake(tmp_path):
     full = tmp_path / "full"
     full.mkdir()
     (full / "a.xlsx").write_bytes(b"PK")
-    nothing = {"thread": False, "gx": False, "pandas": False}
-    assert probe("intake", True, empty) == nothing  # an empty inbox: nothing to validate
-    assert probe("intake", False, full) == nothing  # a server: no wait to fill
-    assert probe("report", True, full) == nothing  # not an intake
+    assert probe("intake", True, empty) == NOTHING  # an empty inbox: nothing to validate
+    assert probe("intake", False, full) == NOTHING  # a server: no wait to fill
+    assert probe("status", True, full) == NOTHING  # neither an intake nor a report
 
 
 def test_finish_without_a_thread_and_a_failed_import_are_harmless():

@@ -156,3 +156,18 @@ def test_a_reused_draft_imports_neither_weasyprint_nor_pandas(loaded, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True []"
+
+
+def test_the_command_knows_ahead_whether_the_report_will_render(loaded, make_settings, catalog):
+    """What `dxreport report` imports while it waits for its temporary API depends on this
+    (flows/cli/prefetch.py): nothing for a draft reused as it is."""
+    from flows.cli.verbs import _report_will_render  # noqa: PLC0415
+
+    settings = make_settings(now=THURSDAY)
+    assert not _report_will_render({"period": "2025Q3"}, settings)
+    assert _report_will_render({"period": "2025Q3", "force": True}, settings)
+    assert _report_will_render({"period": "2025Q3", "final": True}, settings)
+    assert _report_will_render({"period": "2025Q2"}, settings)  # never rendered
+    assert _report_will_render({"period": "2025Q3"}, make_settings(now="2025-09-25T10:00:00+07:00"))
+    Path(loaded[1].pdf_path).unlink()
+    assert _report_will_render({"period": "2025Q3"}, settings)
