@@ -155,6 +155,7 @@ def _run_flow(inv: Invocation, params: dict, settings) -> tuple[object, str]:
         choice.waits_for_api(),
         settings.paths.inbox,
         lambda: _report_will_render(params, settings),
+        settings.paths.archive,
     )
     choice.connect()
     prefetch.finish(ahead)

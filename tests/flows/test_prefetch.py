@@ -18,7 +18,8 @@ import json, sys
 from pathlib import Path
 from flows.cli import prefetch
 will = len(sys.argv) < 5 or sys.argv[4] == "render"
-thread = prefetch.start(sys.argv[1], sys.argv[2] == "wait", Path(sys.argv[3]), lambda: will)
+archive = Path(sys.argv[5]) if len(sys.argv) > 5 else None
+thread = prefetch.start(sys.argv[1], sys.argv[2] == "wait", Path(sys.argv[3]), lambda: will, archive)
 prefetch.finish(thread)
 print(json.dumps({"thread": thread is not None,
                   "gx": "great_expectations" in sys.modules, "pandas": "pandas" in sys.modules,
@@ -30,7 +31,9 @@ print(json.dumps({"thread": thread is not None,
 NOTHING = {"thread": False, "gx": False, "pandas": False, "weasyprint": False, "matplotlib": False}
 
 
-def probe(verb: str, waits: bool, inbox: Path, renders: bool = True) -> dict:
+def probe(
+    verb: str, waits: bool, inbox: Path, renders: bool = True, archive: Path | None = None
+) -> dict:
     done = subprocess.run(
         [
             sys.executable,
@@ -40,6 +43,7 @@ def probe(verb: str, waits: bool, inbox: Path, renders: bool = True) -> dict:
             "wait" if waits else "no",
             str(inbox),
             "render" if renders else "reuse",
+            *([str(archive)] if archive else []),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -63,6 +67,33 @@ def test_inbox_has_files(tmp_path):
 def test_an_intake_waiting_with_files_imports_great_expectations_ahead(tmp_path):
     (tmp_path / "a.xlsx").write_bytes(b"PK")
     found = probe("intake", True, tmp_path)
+    assert found == {**NOTHING, "thread": True, "gx": True, "pandas": True}
+
+
+def _archive_like_the_intake(files: list[Path], archive: Path) -> None:
+    from tasks.intake.collect import hash_file  # noqa: PLC0415
+
+    archive.mkdir(exist_ok=True)
+    for path in files:
+        (archive / f"{hash_file(path)[0]}{path.suffix}").write_bytes(path.read_bytes())
+
+
+def test_files_received_before_need_no_reader(tmp_path):
+    inbox, archive = tmp_path / "inbox", tmp_path / "archive"
+    inbox.mkdir()
+    (inbox / "a.xlsx").write_bytes(b"PK a")
+    (inbox / "b.xlsx").write_bytes(b"PK b")
+    assert prefetch.has_new_files(inbox, archive)  # no archive yet
+    _archive_like_the_intake([inbox / "a.xlsx"], archive)
+    (archive / ".partial.tmp").write_bytes(b"PK b")  # an unfinished copy is not archived
+    assert prefetch.has_new_files(inbox, archive)
+    _archive_like_the_intake([inbox / "b.xlsx"], archive)
+    (inbox / "b-again.xlsx").write_bytes(b"PK b")  # the same bytes under another name
+    assert not prefetch.has_new_files(inbox, archive)
+    sent_again = probe("intake", True, inbox, archive=archive)
+    assert sent_again == {**NOTHING, "thread": True}  # hashed, nothing imported
+    (inbox / "c.xlsx").write_bytes(b"PK c")
+    found = probe("intake", True, inbox, archive=archive)
     assert found == {**NOTHING, "thread": True, "gx": True, "pandas": True}
 
 
