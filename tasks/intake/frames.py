@@ -189,27 +189,31 @@ _DATE_COLUMNS = ("activity_date", "window_start", "window_end")
 
 
 def _frame(rows: list[dict]):
+    """The batch's rows as ONE frame for Great Expectations, with only the columns a spec names
+    (and the frame, the submission key and the row id): the rows' other keys (cells, labels, raw
+    texts for the messages) stay in `rows`; every row-condition filter of the suite copies each
+    column of the frame, so 25 columns instead of 53 halve that copying."""
     import pandas as pd  # noqa: PLC0415 - only needed here
 
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=_gx_columns())
     frame["rid"] = range(len(frame))
     for column in _FLOAT_COLUMNS:
-        if column not in frame:
-            frame[column] = math.nan
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     for column in _DATE_COLUMNS:
-        if column not in frame:
-            frame[column] = None
         frame[column] = pd.to_datetime(frame[column], errors="coerce")
-    for spec in (
-        expectations.load_specs()
-    ):  # every column a spec names must exist, even if its frame is absent
-        for name in _spec_columns(spec):
-            if name not in frame:
-                frame[name] = None
-    # one block per dtype: the columns added one by one above leave dozens of blocks, and every
-    # row-condition filter of the suite then copies each of them (1.4 s of 2.8 s at 1,000 files)
+    # one block per dtype: the columns converted one by one above leave dozens of blocks, and
+    # every row-condition filter of the suite then copies each of them
     return frame.copy()
+
+
+def _gx_columns() -> list[str]:
+    """Every column a spec names (even if its frame is absent from the batch), the frame's name
+    and the index columns of the failures; the typed columns too (missing ones are all-null)."""
+    names = {"frame", *expectations.INDEX_COLUMNS, *_FLOAT_COLUMNS, *_DATE_COLUMNS}
+    for spec in expectations.load_specs():
+        names.update(_spec_columns(spec))
+    names.discard("rid")  # numbered once the frame is built
+    return sorted(names)
 
 
 def _spec_columns(spec) -> list[str]:

@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from schemas.catalog_model import DEFAULT_CATALOG_DIR, load_catalog
 from tasks.core.errors import CatalogError
@@ -120,3 +121,17 @@ def test_missing_catalogue_file(tmp_path):
     with pytest.raises(CatalogError) as info:
         load_catalog(folder)
     assert info.value.file == "codes.yaml"
+
+
+def test_unreadable_yaml_names_the_line_where_reading_stopped(tmp_path):
+    """The line PyYAML's parser stops at (the same with libyaml's), not a traceback."""
+    folder = _broken(tmp_path, "units.yaml", "units:\n", "units:\n  - [\n")
+    text = (folder / "units.yaml").read_text(encoding="utf-8")
+    try:
+        yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - the pure-Python safe loader
+    except yaml.YAMLError as exc:
+        line = exc.problem_mark.line + 1
+    with pytest.raises(CatalogError) as info:
+        load_catalog(folder)
+    assert info.value.file == "units.yaml"
+    assert f"(dòng {line})" in info.value.message_vi and f"(line {line})" in info.value.message_en
