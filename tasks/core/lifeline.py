@@ -1,10 +1,10 @@
 """Helper processes that end with the process they work for.
 
 A command starts helpers: its temporary Prefect API, and the worker processes that read files and
-render reports (from a fork server). When the command is killed without a chance to stop them
-(kill -9, the out-of-memory killer), nothing else would: a pool's workers wait on their queue for
-ever, and the API runs in its own process group. Each helper therefore watches its owner's pid and
-ends once the owner is gone.
+render reports. When the command is killed without a chance to stop them (kill -9, the
+out-of-memory killer), nothing else would: a pool's workers (and a fork server's) wait on their
+queue for ever, and the API serves nobody until someone stops it. Each helper therefore watches its
+owner's pid and ends once the owner is gone.
 
 Pool workers also ignore Ctrl-C: the terminal sends it to the whole process group, and the owner
 handles it (it cancels the work and stops the pool); a worker interrupted on its own would print a

@@ -17,8 +17,9 @@ the files' order, the same objects the flow's own process would have read.
   flow's process is interrupted, cancels what has not started and lets the running chunks end.
 - What a worker logs (a file the reader gave up on) is sent back with its chunk and logged again
   in the flow's process, where the run's handlers (Prefect, the console) are.
-- A worker that dies (its process killed) breaks the pool: the files not yet read are then read in
-  the flow's process, as without a pool, and the operator is told in one line.
+- A worker that dies (its process killed) breaks the pool, and a machine may refuse to start one
+  (no processes left): the files not yet read are then read in the flow's process, as without a
+  pool, and the operator is told in one line.
 The Dask fan-out (tasks/intake/fanout.py) is the other way to read in parallel, with validation in
 the chunk too; it is for clusters and many cores, and when it is on this pool is not used.
 """
@@ -103,7 +104,7 @@ def read_files(
         futures = [pool.submit(reader or read_chunk, chunk, settings) for chunk in chunks]
         for i, future in enumerate(futures):
             results[i] = _collect(future, chunks[i], on_read)
-    except BrokenProcessPool as exc:
+    except (BrokenProcessPool, OSError) as exc:  # a worker died, or none could be started
         left = sum(len(c) for c, r in zip(chunks, results, strict=True) if r is None)
         log.warning(
             "Một tiến trình đọc tệp dừng bất thường; %d tệp còn lại được đọc trong tiến trình "
