@@ -39,6 +39,7 @@ from flows.server import (
     port_in_use,
     sigterm_as_interrupt,
 )
+from tasks.core import lifeline
 from tasks.core.errors import DxError
 
 STARTUP_TIMEOUT_VAR = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
@@ -111,7 +112,7 @@ class TemporaryApi:
         return f"http://127.0.0.1:{self.port}/api"
 
     def start(self) -> None:
-        from flows.cli.temporary_app import PARENT_VAR, SERVER_COMMAND
+        from flows.cli.temporary_app import PARENT_VAR
 
         app_dir = Path(__file__).resolve().parents[2]  # the project's root: flows.cli.temporary_app
         self.port = free_port()
@@ -121,7 +122,16 @@ class TemporaryApi:
         # the switches of Prefect's own ephemeral mode: no UI, only the services it needs
         env.update(PREFECT_UI_ENABLED="0", PREFECT__SERVER_EPHEMERAL="1", PREFECT__SERVER_FINAL="1")
         env[PARENT_VAR] = str(os.getpid())  # it stops when this process is gone (temporary_app)
-        self.proc = subprocess.Popen(
+        with lifeline.ctrl_c_ignored_by_children():  # from its first instruction (serve() too)
+            self.proc = self._popen(env, app_dir)
+        # registered before Prefect is imported, so it runs after Prefect's own exit handlers
+        # (which flush logs and events to this server)
+        atexit.register(self.stop)
+
+    def _popen(self, env: dict, app_dir: Path) -> subprocess.Popen:
+        from flows.cli.temporary_app import SERVER_COMMAND
+
+        return subprocess.Popen(
             [
                 sys.executable,
                 "-c",
@@ -145,9 +155,6 @@ class TemporaryApi:
             stdout=subprocess.DEVNULL,
             stderr=self._log,
         )
-        # registered before Prefect is imported, so it runs after Prefect's own exit handlers
-        # (which flush logs and events to this server)
-        atexit.register(self.stop)
 
     def wait_ready(self, timeout: float) -> None:
         started = time.monotonic()

@@ -6,9 +6,12 @@ out-of-memory killer), nothing else would: a pool's workers (and a fork server's
 queue for ever, and the API serves nobody until someone stops it. Each helper therefore watches its
 owner's pid and ends once the owner is gone.
 
-Pool workers also ignore Ctrl-C: the terminal sends it to the whole process group, and the owner
-handles it (it cancels the work and stops the pool); a worker interrupted on its own would print a
-traceback and break the pool.
+Helpers also ignore Ctrl-C: the terminal sends it to the whole process group, and the owner
+handles it (it cancels the work and stops its helpers); a helper interrupted on its own would print
+a traceback (a worker still importing its modules) or leave the owner talking to a dead API. A
+pool's initializer runs only once the worker has imported what it needs, so helpers are started
+inside `ctrl_c_ignored_by_children`: an ignored SIGINT is inherited across exec and fork, so they
+ignore it from their first instruction.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 POLL_SECONDS = 0.5
 
@@ -48,6 +52,21 @@ def watch(owner: int, on_gone: Callable[[], None], poll: float = POLL_SECONDS) -
     thread = threading.Thread(target=run, name=f"lifeline-{owner}", daemon=True)
     thread.start()
     return thread
+
+
+@contextmanager
+def ctrl_c_ignored_by_children() -> Iterator[None]:
+    """Processes started inside the block ignore Ctrl-C from the start. This process ignores it too
+    for the block's moment (starting a process: milliseconds), so keep the block to the start.
+    Outside the main thread (which alone may set signal handlers) it does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def pool_worker_start(owner: int) -> None:

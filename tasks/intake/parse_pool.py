@@ -101,7 +101,8 @@ def read_files(
         initargs=(os.getpid(),),
     )
     try:
-        futures = [pool.submit(reader or read_chunk, chunk, settings) for chunk in chunks]
+        with lifeline.ctrl_c_ignored_by_children():  # the workers are spawned at the first submit
+            futures = [pool.submit(reader or read_chunk, chunk, settings) for chunk in chunks]
         for i, future in enumerate(futures):
             results[i] = _collect(future, chunks[i], on_read)
     except (BrokenProcessPool, OSError) as exc:  # a worker died, or none could be started

@@ -201,7 +201,8 @@ def warm_up() -> None:
     from multiprocessing import forkserver
 
     _context()
-    forkserver.ensure_running()
+    with lifeline.ctrl_c_ignored_by_children():  # the fork server and so its children
+        forkserver.ensure_running()
 
 
 def process_pool(processes: int) -> ProcessPoolExecutor:

@@ -168,6 +168,10 @@ def render_unit_pages(
         # renderer (WeasyPrint, Jinja) once starts each worker faster than a fresh interpreter.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["tasks.unit_pages.render"])
+        from multiprocessing import forkserver  # noqa: PLC0415
+
+        with lifeline.ctrl_c_ignored_by_children():  # the fork server and so its children
+            forkserver.ensure_running()
         with ProcessPoolExecutor(
             max_workers=workers, mp_context=context, **lifeline.pool_options()
         ) as pool:

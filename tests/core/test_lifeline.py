@@ -45,7 +45,8 @@ def test_watch_calls_back_once_the_owner_has_ended():
 
 
 OWNER = """
-import concurrent.futures, multiprocessing, os, sys, time
+import concurrent.futures, multiprocessing, os, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started by a background job
 sys.path.insert(0, sys.argv[1])
 from tasks.core import lifeline
 
@@ -82,3 +83,38 @@ def test_pool_workers_ignore_ctrl_c_and_end_with_their_owner(tmp_path):
             owner.kill()
             owner.wait()
         owner.stdout.close()
+
+
+def _ignores_sigint(pid: int) -> bool:
+    with open(f"/proc/{pid}/status") as status:
+        mask = next(line for line in status if line.startswith("SigIgn:")).split()[1]
+    return bool(int(mask, 16) & (1 << (signal.SIGINT - 1)))
+
+
+def test_children_started_in_the_block_ignore_ctrl_c_from_their_start():
+    # as at a terminal, also when the tests run as a background job (which ignores SIGINT)
+    original = signal.signal(signal.SIGINT, signal.default_int_handler)
+    sleeper = [sys.executable, "-c", "import time; time.sleep(30)"]
+    try:
+        with lifeline.ctrl_c_ignored_by_children():
+            inside = subprocess.Popen(sleeper)
+        outside = subprocess.Popen(sleeper)
+        try:
+            assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # back
+            assert _ignores_sigint(inside.pid) and not _ignores_sigint(outside.pid)
+        finally:
+            for p in (inside, outside):
+                p.kill()
+                p.wait()
+        done = []
+
+        def in_a_thread():
+            with lifeline.ctrl_c_ignored_by_children():  # only the main thread may: nothing done
+                done.append(signal.getsignal(signal.SIGINT))
+
+        thread = threading.Thread(target=in_a_thread)
+        thread.start()
+        thread.join()
+        assert done == [signal.default_int_handler]
+    finally:
+        signal.signal(signal.SIGINT, original)
