@@ -1,11 +1,15 @@
-"""Benchmark: the intake's parse + validate, serial in the flow's process vs fanned out on Dask.
+"""Benchmark: the intake's parse + validate, serial in the flow's process, with the read pool, or
+fanned out on Dask.
 
     .venv/bin/python bench/fanout.py [--sizes 200,1000] [--workers 2] [--corpus DIR]
 
 The files are bench/corpus.py's (N valid 2025Q3 workbooks of N synthetic units, the units added to
 a fresh workspace's catalogue). Each mode runs in a fresh interpreter (what a run pays: imports of
 the readers, pandas and Great Expectations included), and prints seconds:
-- `serial`: steps.parse_batch + steps.validate_submissions (one GX run), in-process;
+- `serial`: steps.parse_batch + steps.validate_submissions (one GX run), in-process
+  (`parse_workers=1`);
+- `pool`: the same with the files read by `--workers` processes (tasks/intake/parse_pool.py: what
+  an intake of 200 or more new files does by default);
 - `dask`: a distributed LocalCluster (single-threaded worker processes), `fanout.check_chunk` mapped
   over the chunks, then `fanout.finish` in this process; cluster start and a first (empty) task
   apart;
@@ -58,11 +62,12 @@ def _batch(home: Path):
     return settings, catalog, steps.collect(settings, catalog)
 
 
-def run_serial(home: Path, workers: int) -> dict:
+def run_serial(home: Path, workers: int, parse_workers: int = 1) -> dict:
     from tasks.intake import steps
 
     t0 = time.perf_counter()
     settings, catalog, batch = _batch(home)
+    settings = settings.model_copy(update={"parse_workers": parse_workers})
     t1 = time.perf_counter()
     subs = steps.parse_batch(settings, batch)
     t2 = time.perf_counter()
@@ -75,6 +80,10 @@ def run_serial(home: Path, workers: int) -> dict:
         "parse+validate": t3 - t1,
         "statuses": _statuses(subs),
     }
+
+
+def run_pool(home: Path, workers: int) -> dict:
+    return run_serial(home, workers, parse_workers=workers)
 
 
 def run_dask(home: Path, workers: int) -> dict:
@@ -151,14 +160,14 @@ def _statuses(subs) -> dict:
     return counts
 
 
-MODES = {"serial": run_serial, "dask": run_dask, "prefect": run_prefect}
+MODES = {"serial": run_serial, "pool": run_pool, "dask": run_dask, "prefect": run_prefect}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--sizes", default="200,1000")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--modes", default="serial,dask,prefect")
+    ap.add_argument("--modes", default="serial,pool,dask,prefect")
     ap.add_argument("--corpus", type=Path, default=None, help="bench/corpus.py folder")
     ap.add_argument("--one", nargs=3, metavar=("MODE", "HOME", "WORKERS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
