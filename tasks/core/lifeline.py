@@ -12,6 +12,12 @@ a traceback (a worker still importing its modules) or leave the owner talking to
 pool's initializer runs only once the worker has imported what it needs, so helpers are started
 inside `ctrl_c_ignored_by_children`: an ignored SIGINT is inherited across exec and fork, so they
 ignore it from their first instruction.
+
+Pool workers are also started without the caller's main module (`starting_workers`). A spawned or
+fork-server child imports it again as `__mp_main__` before it runs anything, unless it is a
+package's `__main__`: for a flow run of a deployment, whose main module is `prefect.engine`, that
+is Prefect itself, about 0.8 s and 100 MiB a worker for nothing, since the workers run functions
+of this project's modules only.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from multiprocessing import spawn
 
 POLL_SECONDS = 0.5
 
@@ -67,6 +74,45 @@ def ctrl_c_ignored_by_children() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+_MAIN_KEYS = ("init_main_from_name", "init_main_from_path")
+_left_out_lock = threading.RLock()
+_left_out_depth = 0
+
+
+@contextmanager
+def main_module_left_out() -> Iterator[None]:
+    """Processes that multiprocessing starts inside the block (spawned, or forked by a fork
+    server) do not import the caller's main module. What they run must not come from it (it would
+    not be found there): the workers here run functions of the project's modules."""
+    global _left_out_depth
+    with _left_out_lock:  # other threads starting processes meanwhile wait for the block's end
+        original = spawn.get_preparation_data
+        if _left_out_depth == 0:
+
+            def without_main(name: str) -> dict:
+                data = original(name)
+                for key in _MAIN_KEYS:
+                    data.pop(key, None)
+                return data
+
+            spawn.get_preparation_data = without_main
+        _left_out_depth += 1
+        try:
+            yield
+        finally:
+            _left_out_depth -= 1
+            if _left_out_depth == 0:
+                spawn.get_preparation_data = original
+
+
+@contextmanager
+def starting_workers() -> Iterator[None]:
+    """Around the start of a pool's workers (for ProcessPoolExecutor: its first submits): they
+    ignore Ctrl-C from their first instruction and do not import the caller's main module."""
+    with ctrl_c_ignored_by_children(), main_module_left_out():
+        yield
 
 
 def pool_worker_start(owner: int) -> None:

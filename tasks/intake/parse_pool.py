@@ -10,9 +10,8 @@ the files' order, the same objects the flow's own process would have read.
   0.2 s, side by side on the cores). Not forked from the flow's process: it runs Prefect's threads
   and holds the warehouse, and a child would inherit both. Not from a fork server either: it would
   stay for the rest of the run (40 MiB at the intake's peak of memory, which it pushed over 1 GB
-  at 3,000 files); spawned workers are gone once the files are read. (A spawned worker imports the
-  caller's main module too, unless it is a package's __main__: the `dxreport` script imports the
-  command line's parser only.)
+  at 3,000 files); spawned workers are gone once the files are read. They do not import the
+  caller's main module (tasks/core/lifeline.py: for a deployment's run that is Prefect).
 - A worker ignores Ctrl-C, and exits when the flow's process is gone (tasks/core/lifeline.py): the
   flow's process is interrupted, cancels what has not started and lets the running chunks end.
 - What a worker logs (a file the reader gave up on) is sent back with its chunk and logged again
@@ -101,7 +100,7 @@ def read_files(
         initargs=(os.getpid(),),
     )
     try:
-        with lifeline.ctrl_c_ignored_by_children():  # the workers are spawned at the first submit
+        with lifeline.starting_workers():  # the workers are spawned at the first submits
             futures = [pool.submit(reader or read_chunk, chunk, settings) for chunk in chunks]
         for i, future in enumerate(futures):
             results[i] = _collect(future, chunks[i], on_read)

@@ -201,7 +201,7 @@ def warm_up() -> None:
     from multiprocessing import forkserver
 
     _context()
-    with lifeline.ctrl_c_ignored_by_children():  # the fork server and so its children
+    with lifeline.starting_workers():  # the fork server and so its children
         forkserver.ensure_running()
 
 

@@ -25,7 +25,7 @@ import re
 import threading
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,7 +39,7 @@ from markupsafe import Markup, escape
 from weasyprint import Attachment as WeasyAttachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from tasks.core import roomy_stack
+from tasks.core import lifeline, roomy_stack
 from tasks.report import parts
 from tasks.report.build import ReportModel
 from tasks.report.figures import CHART_NAMES
@@ -373,6 +373,12 @@ def _render_whole(
     return pages, fetcher.served, fetcher.refused, 1
 
 
+def _submit_all(pool: ProcessPoolExecutor, jobs: list[PartJob]) -> list[Future[PartResult]]:
+    """Submit the jobs; the pool's workers are started by these submits (tasks/core/lifeline.py)."""
+    with lifeline.starting_workers():
+        return [pool.submit(render_part, job) for job in jobs]
+
+
 def _render_in_parts(
     model: ReportModel, outline: str, target: Path, attachments, workers: int
 ) -> _Rendered:
@@ -387,9 +393,7 @@ def _render_in_parts(
         # their identifier is dropped at the join: the document's is the first part's. Submitted
         # from a thread: the first submit waits for the fork server to have imported the renderer
         # (about 1 s when it has just started), and the charts are drawn here meanwhile.
-        submitted = submitter.submit(
-            lambda: [pool.submit(render_part, PartJob(p, b"", ())) for p in later]
-        )
+        submitted = submitter.submit(_submit_all, pool, [PartJob(p, b"", ()) for p in later])
         text = render_html(model)
         futures = submitted.result()
         identifier = pdf_identifier(text, attachments)
@@ -400,9 +404,9 @@ def _render_in_parts(
                 f.cancel()
             sizes = parts.plan_parts(split, workers)
             later = parts.make_parts(split, sizes)[1:]
-            futures = [pool.submit(render_part, PartJob(p, b"", ())) for p in later]
+            futures = _submit_all(pool, [PartJob(p, b"", ()) for p in later])
         first = parts.make_parts(split, sizes)[0]
-        futures.insert(0, pool.submit(render_part, PartJob(first, identifier, attachments)))
+        futures[:0] = _submit_all(pool, [PartJob(first, identifier, attachments)])
         results = [f.result() for f in futures]
     plan = [first, *later]
     total = sum(r.pages for r in results)

@@ -170,12 +170,14 @@ def render_unit_pages(
         context.set_forkserver_preload(["tasks.unit_pages.render"])
         from multiprocessing import forkserver  # noqa: PLC0415
 
-        with lifeline.ctrl_c_ignored_by_children():  # the fork server and so its children
+        with lifeline.starting_workers():  # the fork server and so its children
             forkserver.ensure_running()
         with ProcessPoolExecutor(
             max_workers=workers, mp_context=context, **lifeline.pool_options()
         ) as pool:
-            for paths in pool.map(render_unit_batch, work, [out_dir] * len(work)):
+            with lifeline.starting_workers():  # map submits every batch: the workers start
+                results = pool.map(render_unit_batch, work, [out_dir] * len(work))
+            for paths in results:
                 written += paths
     return {
         "period": period.id,

@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tasks.core import lifeline
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,3 +120,66 @@ def test_children_started_in_the_block_ignore_ctrl_c_from_their_start():
         assert done == [signal.default_int_handler]
     finally:
         signal.signal(signal.SIGINT, original)
+
+
+MAIN_MODULE = """
+import contextlib, concurrent.futures, multiprocessing, os, sys, time
+
+if __name__ == "__mp_main__":  # a worker importing this main module again
+    with open(os.environ["MARKER"], "a") as marker:
+        marker.write(f"{os.getpid()}\\n")
+
+def busy():
+    time.sleep(0.3)  # both workers busy at once: two processes
+    return os.getpid()
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.environ["ROOT"])
+    from tasks.core import lifeline
+
+    method, left_out = sys.argv[1], sys.argv[2] == "left-out"
+    pool = concurrent.futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context(method))
+    block = lifeline.starting_workers() if left_out else contextlib.nullcontext()
+    with block:  # the workers start at the submits
+        futures = [pool.submit(os.getpid) for _ in range(2)]
+    print(len({f.result() for f in futures}), flush=True)
+    pool.shutdown()
+"""
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_pool_workers_started_in_the_block_do_not_import_the_main_module(tmp_path, method):
+    # as in a deployment's flow run (`python -m prefect.engine`): the main module is a module
+    (tmp_path / "main_like_engine.py").write_text(MAIN_MODULE, encoding="utf-8")
+    env = dict(os.environ, ROOT=str(ROOT), PYTHONPATH=str(tmp_path))
+    counts = {}
+    for mode in ("plain", "left-out"):
+        marker = tmp_path / f"imported-{mode}.txt"
+        done = subprocess.run(
+            [sys.executable, "-m", "main_like_engine", method, mode],
+            cwd=tmp_path,
+            env=dict(env, MARKER=str(marker)),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() in {"1", "2"}  # the workers ran
+        counts[mode] = len(marker.read_text().split()) if marker.exists() else 0
+    assert counts["plain"] >= 1  # without the block a worker imports it: the test can fail
+    assert counts["left-out"] == 0
+
+
+def test_leaving_the_main_module_out_nests_and_restores():
+    from multiprocessing import spawn
+
+    original = spawn.get_preparation_data
+    with lifeline.main_module_left_out():
+        patched = spawn.get_preparation_data
+        with lifeline.main_module_left_out():
+            assert spawn.get_preparation_data is patched
+        assert spawn.get_preparation_data is patched
+        data = spawn.get_preparation_data("x")
+        assert "init_main_from_name" not in data and "init_main_from_path" not in data
+        assert data["sys_path"] == original("x")["sys_path"]
+    assert spawn.get_preparation_data is original
