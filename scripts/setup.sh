@@ -51,4 +51,7 @@ fi
 #    once here: with PYTHONDONTWRITEBYTECODE set (common in containers) Python would otherwise
 #    recompile every module on every start (`dxreport` start-up 2-3x slower).
 "$UV" sync --frozen --quiet --compile-bytecode
+# ... and the project's own modules, for the same reason (about 0.06 s of every command's imports;
+# a module edited later is compiled in memory again, as without this).
+.venv/bin/python -m compileall -q -j 0 flows tasks schemas >/dev/null || true
 echo "$UV"

@@ -10,10 +10,20 @@ database's `alembic_version` is the head of the migration chain shipped with the
 that check has nothing to do and is skipped; in every other case (another database, a new
 database, an older revision, a Prefect upgrade, a chain this module does not understand, the
 setting given by the operator) Prefect runs it as usual.
+
+Prefect also registers its block types at every start, memoized: it imports every installed Prefect
+collection (here prefect-dask, and so Dask: about 0.2 s), hashes the block types it then knows,
+and registers them only when that hash differs from the one in its memo store. When this module
+saw that memo written for the same Prefect, the same collections (names and versions) and the same
+database, and the database needs no migration, the import would only find the hash it already has:
+the registration is skipped as a whole. Otherwise Prefect does it as usual and the memo's hash is
+noted for the next start (`BLOCKS_NOTE`, beside Prefect's memo store).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import signal
@@ -90,28 +100,100 @@ def migrations_needed(settings: Any) -> bool:
     return head is None or database_revision(path) != head
 
 
+BLOCKS_NOTE = "dxreport-block-registration.json"
+
+
+def blocks_key(settings: Any) -> str:
+    """What Prefect's block registration depends on, short of importing the collections: Prefect's
+    version, each installed collection's distribution and version, the database URL."""
+    from importlib.metadata import entry_points
+
+    import prefect
+
+    db = settings.server.database
+    collections = sorted(
+        (ep.dist.name if ep.dist else ep.value, ep.dist.version if ep.dist else "")
+        for ep in entry_points(group="prefect.collections")
+    )
+    url = db.connection_url.get_secret_value() if db.connection_url else ""
+    text = json.dumps([prefect.__version__, collections, url])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def memo_hash(settings: Any) -> str | None:
+    """The block registration hash in Prefect's memo store, if any."""
+    import tomllib
+
+    try:
+        memo = tomllib.loads(Path(settings.server.memo_store_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    found = memo.get("block_auto_registration")
+    return found if isinstance(found, str) else None
+
+
+def blocks_registered(settings: Any) -> bool:
+    """Whether Prefect's memoized block registration would find nothing to do (module docstring)."""
+    server = settings.server
+    if not server.memoize_block_auto_registration or not server.register_blocks_on_start:
+        return False  # Prefect's own way, whatever it is
+    note = Path(server.memo_store_path).with_name(BLOCKS_NOTE)
+    try:
+        seen = json.loads(note.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    memo = memo_hash(settings)
+    return memo is not None and seen == {"key": blocks_key(settings), "memo": memo}
+
+
+def note_blocks_registered(settings: Any) -> None:
+    """After Prefect's registration: the memo's hash, with what it was computed for."""
+    memo = memo_hash(settings)
+    if memo is None or not settings.server.memoize_block_auto_registration:
+        return
+    note = Path(settings.server.memo_store_path).with_name(BLOCKS_NOTE)
+    tmp = note.with_name(f".{note.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"key": blocks_key(settings), "memo": memo}), encoding="utf-8")
+    os.replace(tmp, note)
+
+
 def create_app() -> Any:
     from prefect.server.api.server import create_app as prefect_app
     from prefect.settings import (
+        PREFECT_API_BLOCKS_REGISTER_ON_START,
+        PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION,
         PREFECT_SERVER_DATABASE_MIGRATE_ON_START,
         get_current_settings,
         temporary_settings,
     )
 
     app = prefect_app()
+    settings = get_current_settings()
     try:
-        needed = migrations_needed(get_current_settings())
+        needed = migrations_needed(settings)
+        registered = not needed and blocks_registered(settings)
     except Exception:  # noqa: BLE001 - a shortcut only: anything unexpected, Prefect's own start
-        needed = True
-    if needed:
-        return app
+        needed, registered = True, False
+    skipped: dict = {} if needed else {PREFECT_SERVER_DATABASE_MIGRATE_ON_START: False}
+    if registered:  # Prefect's wrapper then calls the registration, which returns at once
+        skipped.update(
+            {
+                PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION: False,
+                PREFECT_API_BLOCKS_REGISTER_ON_START: False,
+            }
+        )
     prefect_lifespan = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(application: Any) -> AsyncIterator[Any]:
-        # the setting is read inside Prefect's lifespan, in this task
-        with temporary_settings(updates={PREFECT_SERVER_DATABASE_MIGRATE_ON_START: False}):
+        # the settings are read inside Prefect's lifespan, in this task
+        with temporary_settings(updates=skipped):
             async with prefect_lifespan(application) as state:
+                if not registered:
+                    try:
+                        note_blocks_registered(settings)
+                    except OSError:  # a shortcut only: the next start registers as usual
+                        pass
                 yield state
 
     app.router.lifespan_context = lifespan

@@ -1,6 +1,7 @@
 """flows/cli/temporary_app.py: the temporary Prefect API skips Prefect's migration check only when
-the SQLite database is already at the head of the installed Prefect's migrations, and otherwise
-starts as Prefect does (migrating a new database). Real Prefect settings, real SQLite files, and
+the SQLite database is already at the head of the installed Prefect's migrations, and its block
+registration only when it saw Prefect's memo of it for the same Prefect, collections and database;
+otherwise it starts as Prefect does (migrating a new database, registering the block types). Real Prefect settings, real SQLite files, and
 the real application's lifespan in a subprocess."""
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ async def main():
     async with app.router.lifespan_context(app):
         await asyncio.sleep(1)  # the services start
 asyncio.run(main())
-print(json.dumps({"alembic": "alembic" in sys.modules}))
+print(json.dumps({"alembic": "alembic" in sys.modules, "collections": "prefect_dask" in sys.modules}))
 """
 
 
@@ -145,8 +146,54 @@ def start_and_stop(prefect_home: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_the_application_migrates_a_new_database_and_then_starts_without_the_check(tmp_path):
+def block_types(db: Path) -> int:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT count(*) FROM block_type").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_the_application_migrates_a_new_database_and_then_starts_without_the_checks(tmp_path):
     home = tmp_path / "prefect-home"
-    assert start_and_stop(home) == {"alembic": True}  # a new database: Prefect migrates it
+    # a new database: Prefect migrates it and registers the block types (importing prefect-dask)
+    assert start_and_stop(home) == {"alembic": True, "collections": True}
     assert ta.database_revision(home / "prefect.db") == ta.migration_head(SHIPPED)
-    assert start_and_stop(home) == {"alembic": False}  # at the head: alembic never loaded
+    registered = block_types(home / "prefect.db")
+    assert registered >= 10  # Secret, JSON, String, ... (the reminders' Secret among them)
+    note = json.loads((home / ta.BLOCKS_NOTE).read_text(encoding="utf-8"))
+    assert note["memo"] == ta.memo_hash(Settings(home=home))
+    # at the head, registration memoized for this Prefect: neither alembic nor the collections
+    assert start_and_stop(home) == {"alembic": False, "collections": False}
+    assert block_types(home / "prefect.db") == registered
+    # another Prefect, collection or database than the note says: Prefect's own registration
+    (home / ta.BLOCKS_NOTE).write_text(json.dumps({**note, "key": "0" * 64}), encoding="utf-8")
+    assert start_and_stop(home) == {"alembic": False, "collections": True}
+    assert json.loads((home / ta.BLOCKS_NOTE).read_text(encoding="utf-8")) == note  # noted again
+    assert start_and_stop(home) == {"alembic": False, "collections": False}
+
+
+def test_block_registration_is_skipped_only_when_the_note_matches_prefects_memo(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    settings = Settings(home=home)
+    assert ta.blocks_registered(settings) is False  # no memo, no note
+    (home / "memo_store.toml").write_text('block_auto_registration = "abc"\n', encoding="utf-8")
+    assert ta.blocks_registered(settings) is False  # a memo, no note
+    ta.note_blocks_registered(settings)
+    assert ta.blocks_registered(settings) is True
+    (home / "memo_store.toml").write_text('block_auto_registration = "def"\n', encoding="utf-8")
+    assert ta.blocks_registered(settings) is False  # Prefect's memo changed since
+    ta.note_blocks_registered(settings)
+    assert ta.blocks_registered(settings) is True
+    other_db = Settings(home=home, server={"database": {"connection_url": "sqlite+aiosqlite:///x"}})
+    assert ta.blocks_registered(other_db) is False  # another database
+    # the operator's settings: Prefect's own way
+    assert (
+        ta.blocks_registered(Settings(home=home, server={"register_blocks_on_start": False}))
+        is False
+    )
+    unmemoized = Settings(home=home, server={"memoize_block_auto_registration": False})
+    assert ta.blocks_registered(unmemoized) is False
+    (home / ta.BLOCKS_NOTE).write_text("not json", encoding="utf-8")
+    assert ta.blocks_registered(settings) is False
