@@ -10,22 +10,48 @@ import json
 import sys
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_collector_paused = False  # main() turned the garbage collector off until imports_done()
 
 
 def main(argv: list[str] | None = None) -> int:
     """The console script (`argv` None: sys.argv; the process ends after it) or, with `argv`, the
     entry for tests and other programs (returns the exit code). The command runs on a roomy frame
     stack (tasks/core/roomy_stack.py: CPython 3.11 maps and unmaps stack chunks in deep loops)."""
+    import gc
+
     from tasks.core import roomy_stack
 
-    code = roomy_stack.call(_main, argv)
-    if argv is None:
-        # The process ends now: spare the final garbage collection its walk over every object of
-        # Prefect & co. (~0.4 s); exit handlers and module clean-up still run as usual.
-        import gc
-
-        gc.freeze()
+    global _collector_paused
+    if argv is None and gc.isenabled():  # the command's process: no collection while it imports
+        gc.disable()
+        _collector_paused = True
+    try:
+        code = roomy_stack.call(_main, argv)
+    finally:
+        if argv is None:
+            # The process ends now: spare the final garbage collection its walk over every object
+            # of Prefect & co. (~0.4 s); exit handlers and module clean-up still run as usual.
+            gc.freeze()
+            if _collector_paused:  # a usage error or --help: before any imports_done
+                _collector_paused = False
+                gc.enable()
     return code
+
+
+def imports_done() -> None:
+    """Called once a verb has imported what it runs with (Prefect, the flow, the prefetched
+    modules). Until then the console script runs without the garbage collector: importing creates
+    objects by the hundred thousand, few of them garbage, and each collection walked them all
+    (0.08 s of Prefect's and a flow's imports). They are then frozen (never walked again: the
+    flow's own collections are cheaper too) and collection resumes. Nothing is done when the
+    collector was not paused by `main` (a program that called `main(argv)`)."""
+    import gc
+
+    global _collector_paused
+    if _collector_paused:
+        _collector_paused = False
+        gc.freeze()
+        gc.enable()
 
 
 def _main(argv: list[str] | None) -> int:

@@ -22,6 +22,7 @@ noted for the next start (`BLOCKS_NOTE`, beside Prefect's memo store).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -158,6 +159,19 @@ def note_blocks_registered(settings: Any) -> None:
 
 
 def create_app() -> Any:
+    """Prefect's application, with the shortcuts above. In `serve`'s process the garbage collector
+    is off until it is built: importing Prefect's server creates over 400,000 tracked objects, few of
+    them garbage, and each collection walked them all (0.45 s of the 2.2 s import); they are then
+    frozen, never walked again by the collections while the API serves."""
+    try:
+        return _create_app()
+    finally:
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
+
+
+def _create_app() -> Any:
     from prefect.server.api.server import create_app as prefect_app
     from prefect.settings import (
         PREFECT_API_BLOCKS_REGISTER_ON_START,
@@ -222,6 +236,7 @@ def serve() -> None:
       waiting for ever when the command itself ignored SIGINT, as a background job does).
     - It stops when its command is gone without stopping it (kill -9): tasks/core/lifeline.py.
     """
+    gc.disable()  # until the application is built (create_app)
     import uvicorn.main
     import uvicorn.server
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+from flows.cli import imports_done
 from flows.cli.app import Invocation
 from tasks.core.errors import UsageError
 
@@ -86,6 +87,7 @@ def run(inv: Invocation) -> tuple[object, str]:
         check_round(params.get("round"))
     if inv.verb in FLOW_VERBS:
         return _run_flow(inv, params, settings)
+    imports_done()
     if inv.verb == "status":
         return _status(params, settings)
     if inv.verb == "history":
@@ -159,6 +161,7 @@ def _run_flow(inv: Invocation, params: dict, settings) -> tuple[object, str]:
     )
     choice.connect()
     prefetch.finish(ahead)
+    imports_done()
     if inv.verbose:
         print(choice.describe(), file=sys.stderr)
     # the run shows the clock it used, also when it came from DXREPORT_NOW

@@ -203,3 +203,50 @@ def test_an_empty_inbox_imports_no_reader_validator_or_cluster(tmp_path):
     )
     assert "Hộp thư trống" in done.stdout, done.stdout + done.stderr
     assert done.stdout.strip().splitlines()[-1] == "0 []", done.stdout
+
+
+COLLECTOR = """
+import gc, sys
+from flows import cli
+seen = []
+real = cli.imports_done
+def spy():
+    seen.append(("before", gc.isenabled()))
+    real()
+    seen.append(("after", gc.isenabled(), gc.get_freeze_count() > 0))
+cli.imports_done = spy
+import flows.cli.verbs as verbs
+verbs.imports_done = spy
+sys.argv = ["dxreport", *sys.argv[1:]]
+code = cli.main()
+print(code, seen, gc.isenabled())
+"""
+
+
+@pytest.mark.parametrize("argv", [["intake"], ["status", "--period", "2025Q3"]])
+def test_the_console_script_imports_without_the_collector_then_turns_it_on(argv, tmp_path):
+    """`dxreport` (main() of the console script) imports with the garbage collector off, then
+    freezes what it imported and turns it on before the verb does its work; a flow verb too."""
+    done = subprocess.run(
+        [sys.executable, "-c", COLLECTOR, *argv, "--home", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    last = done.stdout.strip().splitlines()[-1]
+    assert last == "0 [('before', False), ('after', True, True)] True", done.stdout + done.stderr
+
+
+def test_a_program_calling_main_keeps_its_collector(tmp_path):
+    import gc
+
+    frozen = gc.get_freeze_count()
+    assert main(["status", "--period", "2025Q3", "--home", str(tmp_path)]) == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    gc.disable()  # a program that runs without it: main(argv) leaves it so
+    try:
+        main(["status", "--period", "2025Q3", "--home", str(tmp_path)])
+        assert not gc.isenabled() and gc.get_freeze_count() == frozen
+    finally:
+        gc.enable()

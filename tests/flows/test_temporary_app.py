@@ -114,9 +114,11 @@ def test_migrations_are_checked_unless_the_database_is_at_the_head(tmp_path):
 
 
 LIFESPAN = """
-import asyncio, json, sys
+import asyncio, gc, json, sys
+gc.disable()  # as serve() does
 from flows.cli.temporary_app import create_app
 app = create_app()
+assert gc.isenabled() and gc.get_freeze_count() > 0  # what the import made: frozen, then on
 async def main():
     async with app.router.lifespan_context(app):
         await asyncio.sleep(1)  # the services start
