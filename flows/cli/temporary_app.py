@@ -102,6 +102,7 @@ def migrations_needed(settings: Any) -> bool:
 
 
 BLOCKS_NOTE = "dxreport-block-registration.json"
+_collector_paused = False  # serve() turned the garbage collector off until the app is built
 
 
 def blocks_key(settings: Any) -> str:
@@ -163,10 +164,12 @@ def create_app() -> Any:
     is off until it is built: importing Prefect's server creates over 400,000 tracked objects, few of
     them garbage, and each collection walked them all (0.45 s of the 2.2 s import); they are then
     frozen, never walked again by the collections while the API serves."""
+    global _collector_paused
     try:
         return _create_app()
     finally:
-        if not gc.isenabled():
+        if _collector_paused:
+            _collector_paused = False
             gc.freeze()
             gc.enable()
 
@@ -236,7 +239,10 @@ def serve() -> None:
       waiting for ever when the command itself ignored SIGINT, as a background job does).
     - It stops when its command is gone without stopping it (kill -9): tasks/core/lifeline.py.
     """
-    gc.disable()  # until the application is built (create_app)
+    global _collector_paused
+    if gc.isenabled():  # until the application is built (create_app)
+        gc.disable()
+        _collector_paused = True
     import uvicorn.main
     import uvicorn.server
 

@@ -115,7 +115,9 @@ def test_migrations_are_checked_unless_the_database_is_at_the_head(tmp_path):
 
 LIFESPAN = """
 import asyncio, gc, json, sys
+import flows.cli.temporary_app as ta
 gc.disable()  # as serve() does
+ta._collector_paused = True
 from flows.cli.temporary_app import create_app
 app = create_app()
 assert gc.isenabled() and gc.get_freeze_count() > 0  # what the import made: frozen, then on
