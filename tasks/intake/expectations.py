@@ -1,13 +1,19 @@
-"""The Great Expectations side of validation: expectation specs as data, one suite, one run.
+"""The Great Expectations side of validation: expectation specs as data, one suite per frame.
 
 The specs live in `schemas/rules.yaml` under `expectations:` (rule code, frame, expectation type,
 kwargs, optional extra row condition, the frame column holding the message's cell). tasks/intake/frames.py
 builds the frames of a whole batch, stacked into ONE pandas DataFrame with a `frame` column and a
 `rid` column (the row's position, mapping back to its submission and object); `run_expectations`
-runs every spec of the frames present in one GX Core 1.x validation of that DataFrame (ephemeral
-context, pandas datasource, dataframe asset, whole-dataframe batch definition, one ExpectationSuite;
-each expectation restricted to its frame by a row condition), with result_format COMPLETE and
-`unexpected_index_column_names=["rid", "sub_key"]`, and returns the failing (spec, rid) pairs.
+validates it with GX Core 1.x (ephemeral context, pandas datasource, dataframe asset, whole-dataframe
+batch definition): one ExpectationSuite and one validation per frame kind present, each over that
+kind's rows only, with result_format COMPLETE and `unexpected_index_column_names=["rid",
+"sub_key"]`. It returns the failing (spec, rid) pairs in one canonical order (spec, then row), the
+order GX reports them in being its own.
+
+Why per frame kind: with one suite over the stacked frame, every expectation first evaluated its
+`frame == …` row condition over all rows of every kind; split, each evaluates only its own rows and
+the frame condition goes. The same failures for half the GX time (1,000 files: 0.88–1.22 s of CPU
+→ 0.41–0.45 s; on the demo's 481 files the same 68 failures).
 
 great_expectations is imported lazily (2-5 s): only a call of `run_expectations` pays for it.
 """
@@ -99,13 +105,15 @@ def _import_gx():
 
 
 def _condition(spec: ExpectationSpec):
+    """The spec's own row condition (its `where:`) within its frame's rows; None when it has
+    none."""
     from great_expectations.expectations.row_conditions import (  # noqa: PLC0415
         AndCondition,
         Column,
         Condition,
     )
 
-    parts: list[Condition] = [Column("frame") == spec.frame]
+    parts: list[Condition] = []
     for column, test in spec.where.items():
         col = Column(column)
         if isinstance(test, dict):
@@ -121,17 +129,21 @@ def _condition(spec: ExpectationSpec):
                 raise ValueError(f"expectation {spec.index}: unknown condition {test}")
         else:
             parts.append(col == test)
+    if not parts:
+        return None
     return parts[0] if len(parts) == 1 else AndCondition(conditions=parts)
 
 
-def _build_suite(gx, specs: list[ExpectationSpec]):
-    suite = gx.ExpectationSuite(name="dxreport_submissions")
+def _build_suite(gx, frame_kind: str, specs: list[ExpectationSpec]):
+    """The suite of one frame kind's specs."""
+    suite = gx.ExpectationSuite(name=f"dxreport_{frame_kind}")
     for spec in specs:
         cls = getattr(gx.expectations, spec.class_name)
+        condition = _condition(spec)
         suite.add_expectation(
             cls(
                 **spec.kwargs,
-                row_condition=_condition(spec),
+                **({} if condition is None else {"row_condition": condition}),
                 meta={"rule": spec.rule, "spec": spec.index},
             )
         )
@@ -167,7 +179,8 @@ def _raised(info: Any) -> str | None:
 
 
 def run_expectations(frame: pd.DataFrame, parameters: dict[str, list]) -> list[Failure]:
-    """Validate the stacked batch frame in one GX run; every failing (spec, rid)."""
+    """Validate the stacked batch frame, one GX validation per frame kind present; every failing
+    (spec, rid), ordered by spec, then rid."""
     if frame.empty:
         return []
     present = set(frame["frame"].unique())
@@ -176,6 +189,7 @@ def run_expectations(frame: pd.DataFrame, parameters: dict[str, list]) -> list[F
         return []
     by_index = {s.index: s for s in specs}
     gx = _import_gx()
+    failures: list[Failure] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         context = _context(gx)
@@ -184,17 +198,28 @@ def run_expectations(frame: pd.DataFrame, parameters: dict[str, list]) -> list[F
             .add_dataframe_asset("submissions")
             .add_batch_definition_whole_dataframe("batch")
         )
-        suite = _build_suite(gx, specs)
-        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(
-            suite,
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": INDEX_COLUMNS,
-                "return_unexpected_index_query": False,
-            },
-            expectation_parameters=parameters,
-        )
+        for kind in FRAMES:
+            kind_specs = [s for s in specs if s.frame == kind]
+            if not kind_specs:
+                continue
+            rows = frame[frame["frame"] == kind]
+            batch = batch_definition.get_batch(batch_parameters={"dataframe": rows})
+            result = batch.validate(
+                _build_suite(gx, kind, kind_specs),
+                result_format={
+                    "result_format": "COMPLETE",
+                    "unexpected_index_column_names": INDEX_COLUMNS,
+                    "return_unexpected_index_query": False,
+                },
+                expectation_parameters=parameters,
+            )
+            failures.extend(_failures(result, by_index))
+    return sorted(failures, key=lambda f: (f.spec.index, f.rid))
+
+
+def _failures(result: Any, by_index: dict[int, ExpectationSpec]) -> list[Failure]:
+    """The failing (spec, rid) pairs of one validation result; a spec GX could not evaluate is
+    an error, not a pass."""
     failures: list[Failure] = []
     for item in result.results:
         spec = by_index[item.expectation_config.meta["spec"]]

@@ -3,8 +3,9 @@
 The "Chỉ tiêu" and "Hoạt động" rules run in Great Expectations (tasks/intake/expectations.py): the
 whole batch becomes one stacked DataFrame, one row per data-element row (`elements`), per data
 element the unit must report (`assigned`) and per activity (`activities`), with `sub_key`, the
-row's cells and helper columns; one GX run validates it; each failing row maps back through `rid`
-to its submission, cell and object (an unsafe evidence link is dropped from the activity copy).
+row's cells and helper columns; GX validates it (one suite per frame kind); each failing row maps
+back through `rid` to its submission, cell and object (an unsafe evidence link is dropped from the
+activity copy).
 
 pandas is imported only when a frame is built.
 """

@@ -24,11 +24,19 @@ prefetch.finish(thread)
 print(json.dumps({"thread": thread is not None,
                   "gx": "great_expectations" in sys.modules, "pandas": "pandas" in sys.modules,
                   "weasyprint": "weasyprint" in sys.modules,
-                  "matplotlib": "matplotlib.figure" in sys.modules}))
+                  "matplotlib": "matplotlib.figure" in sys.modules,
+                  "openpyxl": "openpyxl" in sys.modules}))
 """
 
 
-NOTHING = {"thread": False, "gx": False, "pandas": False, "weasyprint": False, "matplotlib": False}
+NOTHING = {
+    "thread": False,
+    "gx": False,
+    "pandas": False,
+    "weasyprint": False,
+    "matplotlib": False,
+    "openpyxl": False,
+}
 
 
 def probe(
@@ -91,7 +99,8 @@ def test_files_received_before_need_no_reader(tmp_path):
     (inbox / "b-again.xlsx").write_bytes(b"PK b")  # the same bytes under another name
     assert not prefetch.has_new_files(inbox, archive)
     sent_again = probe("intake", True, inbox, archive=archive)
-    assert sent_again == {**NOTHING, "thread": True}  # hashed, nothing imported
+    # hashed; no reader, no GX: only the feedback writer of the DUPLICATE receipts
+    assert sent_again == {**NOTHING, "thread": True, "openpyxl": True}
     (inbox / "c.xlsx").write_bytes(b"PK c")
     found = probe("intake", True, inbox, archive=archive)
     assert found == {**NOTHING, "thread": True, "gx": True, "pandas": True}

@@ -1,6 +1,6 @@
 """Rule findings (tasks/intake/validate.py, header_checks.py, frames.py + expectations.py).
 
-All case workbooks are read and validated together in ONE batch (one GX run, as in production), by a
+All case workbooks are read and validated together in ONE batch (one stacked frame for GX, as in production), by a
 module-scoped fixture; each test looks up its own case in the validated submissions the returned
 report builds. A valid workbook in the same batch must stay without messages, which also proves
 every expectation stays inside its own frame and submission.
@@ -558,8 +558,9 @@ def test_empty_batches():
 
 
 def test_batch_of_70_is_one_gx_run(batch, monkeypatch):
-    """70 submissions are validated by ONE Great Expectations run over one stacked frame (its
-    speed is measured by bench/run.py, "validate (1 GX run)"; tests never assert timing)."""
+    """70 submissions are validated by ONE Great Expectations call over one stacked frame (one
+    suite per frame kind; its speed is measured by bench/run.py, "validate (1 GX run)"; tests never
+    assert timing)."""
     template = batch["valid"]
     subs = []
     for i in range(70):
@@ -579,3 +580,63 @@ def test_batch_of_70_is_one_gx_run(batch, monkeypatch):
     assert runs == [sorted(f"s{i}" for i in range(70))]
     assert all(report.apply(s).messages == [] for s in subs)
     assert all(len(report.findings[s.key].activities) == 5 * len(template.activities) for s in subs)
+
+
+def test_gx_runs_per_frame_kind_in_canonical_order(run, monkeypatch):
+    """One GX validation per frame kind finds exactly what one validation of the whole stacked
+    frame finds (each expectation restricted to its frame by a row condition, as it used to run),
+    and returns the failures in one order: by spec, then row."""
+    captured = {}
+    real = expectations.run_expectations
+
+    def spy(frame, parameters):
+        captured["frame"], captured["parameters"] = frame, parameters
+        captured["failures"] = real(frame, parameters)
+        return captured["failures"]
+
+    monkeypatch.setattr(expectations, "run_expectations", spy)
+    validate_batch(copy.deepcopy(list(run.before.values())), load_catalog(), CTX)
+    frame, failures = captured["frame"], captured["failures"]
+    pairs = [(f.spec.index, f.rid) for f in failures]
+    assert pairs == sorted(set(pairs))
+    assert len({f.spec.frame for f in failures}) >= 2 and len({f.spec.index for f in failures}) >= 3
+    assert all(frame["frame"].iloc[f.rid] == f.spec.frame for f in failures)
+
+    # the oracle: every spec in ONE suite over the stacked frame, its frame as a row condition
+    from great_expectations.expectations.row_conditions import AndCondition, Column
+
+    gx = expectations._import_gx()
+    specs = [s for s in load_specs() if s.frame in set(frame["frame"])]
+    suite = gx.ExpectationSuite(name="whole")
+    for spec in specs:
+        own = expectations._condition(spec)
+        condition = Column("frame") == spec.frame
+        if own is not None:
+            condition = AndCondition(conditions=[condition, own])
+        suite.add_expectation(
+            getattr(gx.expectations, spec.class_name)(
+                **spec.kwargs, row_condition=condition, meta={"spec": spec.index}
+            )
+        )
+    batch = (
+        expectations._context(gx)
+        .data_sources.add_pandas("oracle")
+        .add_dataframe_asset("all")
+        .add_batch_definition_whole_dataframe("all")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    result = batch.validate(
+        suite,
+        result_format={
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": expectations.INDEX_COLUMNS,
+            "return_unexpected_index_query": False,
+        },
+        expectation_parameters=captured["parameters"],
+    )
+    whole = {
+        (item.expectation_config.meta["spec"], int(u["rid"] if isinstance(u, dict) else u))
+        for item in result.results
+        for u in item.result.get("unexpected_index_list") or []
+    }
+    assert set(pairs) == whole
