@@ -33,7 +33,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from tasks.core.files import write_atomic_bytes
 from tasks.core.settings import WorkspacePaths
 from tasks.feedback.duplicate_skeleton import skeleton_bytes
-from tasks.feedback.paths import feedback_path
+from tasks.feedback.paths import feedback_path, needs_feedback
 from tasks.feedback.results_sheet import FILLS, RESULTS_SHEET, fill_results, value_text
 from tasks.intake.cells import norm
 from tasks.intake.rules import load_rules
@@ -48,10 +48,6 @@ UNOPENED_NOTE = (
 )
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})")
 _ROW = re.compile(r"^(?:row\s*|dòng\s*)?(\d{1,7})$", re.IGNORECASE)
-
-
-def needs_feedback(receipt: dict) -> bool:
-    return bool(receipt.get("messages") or receipt.get("changes"))
 
 
 def file_level_codes() -> frozenset[str]:

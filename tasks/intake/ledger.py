@@ -31,6 +31,7 @@ from tasks.core.files import write_all_atomic
 from tasks.core.periods import Period
 from tasks.core.settings import Settings, WorkspacePaths
 from tasks.core.warehouse import execute, execute_columns, query
+from tasks.feedback.paths import needs_feedback
 from tasks.intake import rules
 from tasks.intake.changes import Labels, changes_since_previous, record_changes
 from tasks.intake.collect import InboxFile
@@ -291,18 +292,25 @@ def _finish(
 ) -> None:
     """Step 3 for committed arrivals (receipt name, receipt text, inbox file or None, archived
     file): their feedback workbooks and receipts, written with one sync per group of files, then
-    the inbox files are removed. Groups bound the memory the workbooks take."""
-    if not done:  # an empty inbox imports no openpyxl
-        return
-    from tasks.feedback.annotate import feedback_file  # noqa: PLC0415 - openpyxl on first use
+    the inbox files are removed. Groups bound the memory the workbooks take. openpyxl is imported
+    only when some receipt has messages (a clean batch, like an empty inbox, needs none)."""
+    receipts = [json.loads(text) for _, text, _, _ in done]
+    feedback_file: Callable[..., tuple[Path, bytes] | None] | None = None
+    if any(needs_feedback(r) for r in receipts):
+        from tasks.feedback import annotate  # noqa: PLC0415 - openpyxl
+
+        feedback_file = annotate.feedback_file
 
     for lo in range(0, len(done), FINISH_GROUP):
         group = done[lo : lo + FINISH_GROUP]
         writes: list[tuple[Path, bytes]] = []
-        for name, text, _, archive_path in group:
-            made = feedback_file(paths, name, json.loads(text), archive_path)  # never raises
-            if made is not None:
-                writes.append(made)
+        for (name, text, _, archive_path), receipt in zip(
+            group, receipts[lo : lo + FINISH_GROUP], strict=True
+        ):
+            if feedback_file is not None and needs_feedback(receipt):
+                made = feedback_file(paths, name, receipt, archive_path)  # never raises
+                if made is not None:
+                    writes.append(made)
             writes.append((paths.receipts / name, text.encode("utf-8")))
         if any(path.parent == paths.feedback for path, _ in writes):
             paths.feedback.mkdir(parents=True, exist_ok=True)

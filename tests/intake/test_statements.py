@@ -95,3 +95,44 @@ def test_importing_the_steps_loads_no_heavy_library():
         check=True,
     )
     assert done.stdout.strip() == "[]", done.stdout
+
+
+FINISH = """
+import json, sys
+from pathlib import Path
+from tasks.core.settings import Settings
+from tasks.intake import ledger
+paths = Settings(home=sys.argv[1]).paths
+for folder in (paths.inbox, paths.receipts, paths.archive):
+    folder.mkdir(parents=True, exist_ok=True)
+def arrival(name, messages):
+    inbox = paths.inbox / (name + ".xlsx")
+    inbox.write_bytes(b"not a workbook")
+    receipt = {"file": inbox.name, "status": "rejected" if messages else "accepted",
+               "received_at": "2025-09-15T10:00:00+07:00", "messages": messages}
+    return (name + ".json", json.dumps(receipt), inbox, paths.archive / (name + ".xlsx"))
+clean = [arrival(f"00000{i}-clean", []) for i in range(3)]
+ledger._finish(paths, clean)
+print("openpyxl" in sys.modules, sorted(p.name for p in paths.inbox.iterdir()),
+      sorted(p.name for p in paths.receipts.iterdir()), paths.feedback.exists())
+message = {"rule": "FILE_UNREADABLE", "severity": "error", "message_vi": "Không đọc được tệp."}
+ledger._finish(paths, [arrival("000009-bad", [message])])
+print("openpyxl" in sys.modules, sorted(p.name for p in paths.feedback.iterdir()))
+"""
+
+
+def test_a_batch_without_messages_imports_no_workbook_writer(tmp_path):
+    """Receipts without messages or changes get no feedback workbook, so writing them imports no
+    openpyxl; the first receipt with a message gets its workbook (and imports it)."""
+    done = subprocess.run(
+        [sys.executable, "-c", FINISH, str(tmp_path / "home")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    first, second = done.stdout.strip().splitlines()[-2:]
+    receipts = [f"00000{i}-clean.json" for i in range(3)]
+    assert first == f"False [] {receipts!r} False"
+    assert second == "True ['000009-bad.xlsx']"
