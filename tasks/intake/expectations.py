@@ -29,9 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from tasks.intake.rules import RULES_FILE, load_rules
+from tasks.intake.rules import RULES_FILE, load_rules, rules_document
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,7 +62,7 @@ class Failure:
 @lru_cache(maxsize=4)
 def load_specs(path: Path = RULES_FILE) -> tuple[ExpectationSpec, ...]:
     """The `expectations:` section of rules.yaml, checked against the rules and the frames."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    data = rules_document(path)
     rules = load_rules()
     specs = []
     for index, item in enumerate(data.get("expectations") or []):

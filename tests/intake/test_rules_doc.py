@@ -22,3 +22,13 @@ def test_rules_page_lists_every_rule_with_both_messages_and_params():
         for name in rule.params:
             assert f"  {name}:" in section, (rule.code, name)
     assert "relative_tolerance: 0.1" in page and "min_peers: 5" in page
+
+
+def test_rules_yaml_reads_the_same_with_either_parser():
+    """rules.yaml is parsed once, by libyaml where PyYAML has it: the same document as PyYAML's
+    pure-Python safe loader gives."""
+    import yaml
+
+    from tasks.intake.rules import RULES_FILE, rules_document
+
+    assert rules_document(RULES_FILE) == yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
