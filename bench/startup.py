@@ -60,16 +60,21 @@ def median_of(runs: int, args: list[str], env: dict, expect: str) -> tuple[float
     return statistics.median(times), times
 
 
-def settle(pid: int, idle_share: float = 0.1, window: float = 1.0, limit: float = 60.0) -> float:
+def settle(
+    pid: int, idle_share: float = 0.1, window: float = 1.0, limit: float = 60.0, calm: int = 3
+) -> float:
     """Wait until the process tree of `pid` is idle (under `idle_share` of one core over `window`
-    seconds; at most `limit` seconds) and return the seconds waited. After "Prefect UI:" the
-    server still starts its worker and file server for several seconds (a Prefect import each, on
-    2 cores): a command measured then would measure that start, not a rerun against the server
-    operators keep running."""
+    seconds, `calm` windows in a row; at most `limit` seconds) and return the seconds waited. After
+    "Prefect UI:" the server still starts its worker and file server for several seconds (a
+    Prefect import each, on 2 cores): a command measured then would measure that start, not a
+    rerun against the server operators keep running. One quiet second is not enough: the worker
+    may not have started yet (05/12/2026 05:29: "settled" after 3.0 s, then an empty intake took
+    4.0 s against the server instead of 1.7-2.0 s)."""
     import psutil
 
     started = time.monotonic()
     root = psutil.Process(pid)
+    quiet = 0
     while time.monotonic() - started < limit:
         try:
             procs = [root, *root.children(recursive=True)]
@@ -78,7 +83,8 @@ def settle(pid: int, idle_share: float = 0.1, window: float = 1.0, limit: float 
             after = sum(p.cpu_times().user + p.cpu_times().system for p in procs if p.is_running())
         except psutil.Error:
             continue
-        if after - before < idle_share * window:
+        quiet = quiet + 1 if after - before < idle_share * window else 0
+        if quiet >= calm:
             break
     return time.monotonic() - started
 

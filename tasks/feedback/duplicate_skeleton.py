@@ -4,12 +4,13 @@ Re-sending a whole batch is common (a unit's mail client sends again; an operato
 twice): 1,000 duplicates cost 13 s of openpyxl (one workbook each) for a sheet that differs from
 its neighbour's only in a few texts. So, per run (same received time, same message layout), the
 real writer (`annotate.results_only_bytes`) makes ONE workbook whose variable texts are sentinels;
-each duplicate's workbook is that skeleton with the sentinels replaced in the sheet's XML —
-byte for byte what the real writer gives (tests/feedback/test_duplicate_skeleton.py compares them).
+each duplicate's workbook is that skeleton with the sentinels replaced in the sheet's XML — byte
+for byte what the real writer gives (tests/feedback/test_duplicate_skeleton.py compares them).
 Only the sheet is compressed again: the skeleton's other entries are kept as they are, compressed,
-and the zip's offsets, sizes and checksum are patched (`_SkeletonZip`), which makes a duplicate's
-workbook about 4× cheaper than zipping all of its members again. Anything the substitution could get wrong (a text with surrounding
-spaces, characters Excel escapes, a text equal to another) falls back to the real writer: `skeleton_bytes` returns None.
+and the zip's offsets, sizes and checksum are patched (`_SkeletonZip`), about 4× cheaper than
+zipping every entry again. Anything the substitution could get wrong (a text with surrounding
+spaces, characters Excel escapes, a text equal to another) falls back to the real writer:
+`skeleton_bytes` returns None.
 """
 
 from __future__ import annotations

@@ -59,3 +59,37 @@ def test_the_skeleton_is_used_for_plain_duplicates_and_not_otherwise():
     name, receipt = duplicate("a.xlsx", "X", "2025Q3", 1)
     rejected = {**receipt, "status": "rejected"}
     assert duplicate_skeleton.skeleton_bytes(name, rejected, WHEN, written_results_only) is None
+
+
+def test_the_zip_is_patched_only_where_it_can_be():
+    """The skeleton's zip with its own sheet put back is the same bytes; a zip this does not
+    know how to patch (a comment, a sheet stored or deflated at another level) is not patched."""
+    import io
+    import zipfile
+
+    name, receipt = duplicate("a.xlsx", "X", "2025Q3", 1)
+    data = written_results_only(name, receipt, WHEN)
+    skeleton = duplicate_skeleton._SkeletonZip.of(data)
+    assert skeleton is not None
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        members = [(i, zf.read(i.filename)) for i in zf.infolist()]
+    sheet = dict((i.filename, b) for i, b in members)[duplicate_skeleton.SHEET]
+    assert skeleton.with_sheet(sheet) == data
+
+    def rezipped(**change) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for info, body in members:
+                if info.filename == duplicate_skeleton.SHEET:
+                    zf.writestr(info, body, **change)
+                else:
+                    zf.writestr(info, body)
+        return buffer.getvalue()
+
+    assert duplicate_skeleton._SkeletonZip.of(rezipped()) is not None
+    assert duplicate_skeleton._SkeletonZip.of(rezipped(compress_type=zipfile.ZIP_STORED)) is None
+    assert duplicate_skeleton._SkeletonZip.of(rezipped(compresslevel=1)) is None
+    commented = io.BytesIO(data)
+    with zipfile.ZipFile(commented, "a") as zf:
+        zf.comment = b"x"
+    assert duplicate_skeleton._SkeletonZip.of(commented.getvalue()) is None
