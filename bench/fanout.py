@@ -6,7 +6,7 @@ fanned out on Dask.
 The files are bench/corpus.py's (N valid 2025Q3 workbooks of N synthetic units, the units added to
 a fresh workspace's catalogue). Each mode runs in a fresh interpreter (what a run pays: imports of
 the readers, pandas and Great Expectations included), and prints seconds:
-- `serial`: steps.parse_batch + steps.validate_submissions (one GX run), in-process
+- `serial`: steps.parse_batch + steps.validate_submissions (one GX call), in-process
   (`parse_workers=1`);
 - `pool`: the same with the files read by `--workers` processes (tasks/intake/parse_pool.py: what
   an intake of 200 or more new files does by default);

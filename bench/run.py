@@ -120,7 +120,7 @@ def main() -> None:
         collect_total += ROWS[-1][1]
         with stage(f"{rnd.period_id} parse", n):
             subs = steps.parse_batch(settings, batch, times)
-        with stage(f"{rnd.period_id} validate (1 GX run)", n):
+        with stage(f"{rnd.period_id} validate (1 GX call)", n):
             subs = steps.validate_submissions(settings, catalog, batch, subs)
         validate_total += ROWS[-1][1]
         with stage(f"{rnd.period_id} archive+load+receipt", n):

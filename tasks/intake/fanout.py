@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 MAX_LOCAL_WORKERS = 4  # as the unit sheets' local cluster
-# Files per chunk at most: one GX run per chunk, and the fixed cost of a run (suite, context) is
+# Files per chunk at most: one GX call per chunk, and the fixed cost of a call (suites, context) is
 # small against 500 files; chunks are also cut to a multiple of the workers.
 MAX_CHUNK = 500
 

@@ -559,7 +559,7 @@ def test_empty_batches():
 
 def test_batch_of_70_is_one_gx_run(batch, monkeypatch):
     """70 submissions are validated by ONE Great Expectations call over one stacked frame (one
-    suite per frame kind; its speed is measured by bench/run.py, "validate (1 GX run)"; tests never
+    suite per frame kind; its speed is measured by bench/run.py, "validate (1 GX call)"; tests never
     assert timing)."""
     template = batch["valid"]
     subs = []
