@@ -307,7 +307,7 @@ def _finish(
         for (name, text, _, archive_path), receipt in zip(
             group, receipts[lo : lo + FINISH_GROUP], strict=True
         ):
-            if feedback_file is not None and needs_feedback(receipt):
+            if feedback_file is not None:  # None for a receipt that needs no workbook
                 made = feedback_file(paths, name, receipt, archive_path)  # never raises
                 if made is not None:
                     writes.append(made)
