@@ -67,9 +67,9 @@ def settle(
     seconds, `calm` windows in a row; at most `limit` seconds) and return the seconds waited. After
     "Prefect UI:" the server still starts its worker and file server for several seconds (a
     Prefect import each, on 2 cores): a command measured then would measure that start, not a
-    rerun against the server operators keep running. One quiet second is not enough: the worker
-    may not have started yet (05/12/2026 05:29: "settled" after 3.0 s, then an empty intake took
-    4.0 s against the server instead of 1.7-2.0 s)."""
+    rerun against the server operators keep running. Three quiet seconds in a row are asked for, a
+    safer sign than one (05/12/2026 05:29: the server "settled" after 3.0 s, then the first empty
+    intake against it took 4.0 s instead of 1.5-2.0 s; the cause was not found)."""
     import psutil
 
     started = time.monotonic()
