@@ -193,11 +193,19 @@ def _render(
     decision: Decision | None = None,
     cache_key: str | None = None,
 ) -> ReportResult:
+    from tasks.report import parts
     from tasks.report.build import build_report_model
     from tasks.report.render import Attachment, render_pdf
 
     paths = settings.paths
     final = signature is not None
+    workers = (
+        parts.default_workers() if settings.report_workers is None else settings.report_workers
+    )
+    if parts.likely_split(len(catalog.units), workers):
+        # a long report is rendered in parts (render_pdf): their fork server imports the renderer
+        # on the other core while this one builds the model
+        parts.warm_up()
     progress.start(STAGE, 3, "Lập báo cáo / building the report")
     model = build_report_model(
         paths.warehouse,
@@ -262,7 +270,7 @@ def _render(
             stamp,
         ),
     )
-    stats = render_pdf(model, pdf_path, attachments=attachments, workers=settings.report_workers)
+    stats = render_pdf(model, pdf_path, attachments=attachments, workers=workers)
     progress.advance(STAGE, "PDF")
     on_disk = dict(manifest)
     on_disk["pdf_sha256"] = _sha256(pdf_path)

@@ -43,6 +43,11 @@ SVG_COST = 450
 PART_COST = 600  # a part's own start: its stylesheets, fonts, PDF (about 0.3 s)
 # below this (about 5 s of rendering) one process renders the whole report
 MIN_SPLIT_COST = 10_000
+# a report's cost before its HTML exists (`likely_split`): per unit (its rows in Biểu 03 and in both
+# halves of Biểu 05) and for the rest (body, charts, the other annexes); from the pieces of the
+# 1,000-unit report of bench/report.py (33,291 and 3,481)
+UNIT_COST = 33
+BASE_COST = 3_500
 MAX_PIECES = 12
 MAX_PARTS_PER_WORKER = 2
 PLANNED_CORES = 2
@@ -107,6 +112,15 @@ def worth_splitting(html: str, workers: int) -> bool:
     if workers <= 1 or PART_MARK not in html or multiprocessing.current_process().daemon:
         return False
     return piece_cost(html) >= MIN_SPLIT_COST
+
+
+def likely_split(units: int, workers: int) -> bool:
+    """Whether the report over a catalogue of `units` units will most likely be rendered in parts
+    (worth_splitting with the cost estimated from the units): told before its model is built, so
+    that the fork server can start meanwhile (warm_up)."""
+    if workers <= 1 or multiprocessing.current_process().daemon:
+        return False
+    return BASE_COST + UNIT_COST * units >= MIN_SPLIT_COST
 
 
 def plan_parts(doc: SplitDocument, workers: int) -> list[int]:
@@ -196,8 +210,9 @@ def _context():
 
 
 def warm_up() -> None:
-    """Start the fork server now (it imports the renderer, about 0.6 s) so that its start overlaps
-    the caller's own work; render_parts then forks its workers from it at once."""
+    """Start the fork server now (it imports the renderer, about 0.6-0.9 s of a core) so that its
+    start overlaps the caller's own work (issue.py: the report's model is built meanwhile, on the
+    other core); render_parts then forks its workers from it at once. It returns at once."""
     from multiprocessing import forkserver
 
     _context()

@@ -202,3 +202,27 @@ def test_the_same_inputs_give_the_same_bytes(loaded, make_settings, catalog):
     second = render_report(make_settings(now="2025-09-18T16:30:00+07:00"), catalog, Q3, force=True)
     assert not second.reused  # rendered again (force), not the cached draft
     assert _sha(Path(second.pdf_path)) == sha
+
+
+def test_a_long_report_starts_its_fork_server_before_the_model_is_built(
+    loaded, catalog, monkeypatch
+):
+    """The parts' fork server imports the renderer on the other core while the model is built
+    (tasks/report/parts.py: likely_split, warm_up); a short report starts none."""
+    from tasks.report import build, parts
+
+    settings, _ = loaded
+    calls: list[str] = []
+    monkeypatch.setattr(parts, "default_workers", lambda: 2)  # any machine, even a single core
+    monkeypatch.setattr(parts, "warm_up", lambda: calls.append("fork server"))
+    model = build.build_report_model
+    monkeypatch.setattr(
+        build, "build_report_model", lambda *a, **k: calls.append("model") or model(*a, **k)
+    )
+    render_report(settings, catalog, Q3, force=True)
+    assert calls == ["model"]  # the test catalogue's units: a short report, rendered whole
+    calls.clear()
+    monkeypatch.setattr(parts, "UNIT_COST", parts.MIN_SPLIT_COST)  # as if each unit were long
+    result = render_report(settings, catalog, Q3, force=True)
+    assert calls == ["fork server", "model"]
+    assert result.pages > 1 and Path(result.pdf_path).is_file()

@@ -210,6 +210,16 @@ def test_the_plan_balances_the_cores():
     assert parts.best_grouping([5] * 30, 2) and sum(parts.best_grouping([5] * 30, 2)) == 30
 
 
+def test_the_estimate_from_the_units_matches_a_long_reports_pieces():
+    # the 1,000-unit report's pieces (bench/report.py), as in test_the_plan_balances_the_cores
+    costs = [2999, 69, 121, 7232, 58, 13031, 13028, 4, 227]
+    estimate = parts.BASE_COST + parts.UNIT_COST * 1000
+    assert abs(estimate - sum(costs)) < 0.05 * sum(costs)
+    assert parts.likely_split(1000, 2)
+    assert not parts.likely_split(1000, 1)  # one core: rendered whole
+    assert not parts.likely_split(110, 2)  # Đà Nẵng's hundred-odd units: rendered whole
+
+
 def test_short_reports_and_single_cores_render_whole(model):
     html = render_html(model)
     assert not parts.worth_splitting(html, 2)  # the test report is short
