@@ -13,9 +13,10 @@ again with nothing changed. Then the same steps as operators run them, with `dxr
 (--no-server skips this): a second fresh workspace with the same units and inbox, its server
 started and settled (its processes idle: it starts a worker and a file server after the UI is up),
 then intake cold, report, the empty intake, the duplicates and the unchanged report; the server's
-own start is not in these figures (a service started once), each command's start is. Peak memory: the sum of the RSS of the process and all its descendants, sampled every 50 ms
-with psutil (and the largest single process). The baseline (bench/baseline.py,
-its own process, same corpus) runs at the sizes of --baseline-sizes (default 1000).
+own start is not in these figures (a service started once), each command's start is. Peak memory:
+the sum of the RSS of the process and all its descendants, sampled every 50 ms with psutil (and
+the largest single process). The baseline (bench/baseline.py, its own process, same corpus) runs
+at the sizes of --baseline-sizes (default 1000).
 
 Prints the side-by-side table, the scaling and the targets of issue 9, and writes the same text
 to bench/results/scale-<UTC date-time>.md. Asserts nothing (a loud warning when a file of the
