@@ -199,13 +199,9 @@ def _render(
 
     paths = settings.paths
     final = signature is not None
-    workers = (
-        parts.default_workers() if settings.report_workers is None else settings.report_workers
-    )
-    if parts.likely_split(len(catalog.units), workers):
-        # a long report is rendered in parts (render_pdf): their fork server imports the renderer
-        # on the other core while this one builds the model
-        parts.warm_up()
+    workers = parts.planned_workers(settings.report_workers)
+    if parts.likely_split(len(catalog.units), workers):  # rendered in parts (render_pdf):
+        parts.warm_up()  # their fork server imports the renderer while the model is built
     progress.start(STAGE, 3, "Lập báo cáo / building the report")
     model = build_report_model(
         paths.warehouse,

@@ -91,6 +91,12 @@ def default_workers() -> int:
     return PLANNED_CORES if (os.cpu_count() or 1) >= PLANNED_CORES else 1
 
 
+def planned_workers(workers: int | None) -> int:
+    """The cores the parts are planned for: `workers` when the caller says (the setting
+    `DXREPORT_REPORT_WORKERS`), else default_workers."""
+    return default_workers() if workers is None else workers
+
+
 def split_document(html: str) -> SplitDocument:
     start = html.index("<body")
     start = html.index(">", start) + 1

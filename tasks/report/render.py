@@ -222,7 +222,7 @@ def render_pdf(
     started = time.perf_counter()
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    workers = parts.default_workers() if workers is None else workers
+    workers = parts.planned_workers(workers)
     tmp = out_path.with_name(out_path.name + ".tmp")
     result = None
     try:
