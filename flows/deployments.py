@@ -1,4 +1,5 @@
-"""After `prefect deploy --all`: every dxreport deployment's stored form refuses unknown keys and
+"""Deploying prefect.yaml to a workspace's server (`deploy_all`, run by `dxreport server`), and what
+must follow `prefect deploy --all`: every dxreport deployment's stored form refuses unknown keys and
 has no `home` field (the workspace comes from the deployment's environment, `job_variables.env`),
 and the calendar-bound deployments get their run dates from the reporting calendar (RDATE
 schedules in Asia/Ho_Chi_Minh: tasks/core/run_calendar.py).
@@ -14,13 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from tasks.core.errors import DxError
 from tasks.core.periods import ReportingCalendar
 from tasks.core.run_calendar import run_times
 from tasks.core.settings import load_settings
@@ -105,6 +110,66 @@ async def tighten_deployments(names: list[str], home: Path) -> list[str]:
                 )
             done.append(name)
     return done
+
+
+# a step against a server that has just started is tried this often, this many seconds apart
+DEPLOY_ATTEMPTS = 3
+DEPLOY_PAUSE_SECONDS = 3.0
+
+
+def retried(
+    step: Callable[[], subprocess.CompletedProcess],
+    attempts: int = DEPLOY_ATTEMPTS,
+    pause: float = DEPLOY_PAUSE_SECONDS,
+) -> subprocess.CompletedProcess:
+    """Run `step` until it exits 0, at most `attempts` times; the last result. Just after its start,
+    a Prefect server on SQLite can refuse a write with "database is locked" (a 500) while its own
+    services write (PrefectHQ/prefect#23051); the same request succeeds a moment later. Every step
+    here is an upsert, so running it again is safe."""
+    for attempt in range(1, attempts + 1):
+        done = step()
+        if done.returncode == 0 or attempt == attempts:
+            return done
+        time.sleep(pause)
+    raise AssertionError("unreachable")  # attempts >= 1
+
+
+def _said(done: subprocess.CompletedProcess) -> str:
+    """The last line a failed step printed: the error itself, without the traceback above it
+    (Prefect's CLI reports some errors on stdout, exceptions on stderr)."""
+    for out in (done.stderr, done.stdout):
+        lines = [line.strip() for line in (out or "").splitlines() if line.strip()]
+        if lines:
+            return lines[-1][-300:]
+    return f"exit code {done.returncode}, nothing printed"
+
+
+def _run(args: list[str], env: dict) -> Callable[[], subprocess.CompletedProcess]:
+    return lambda: subprocess.run(
+        [sys.executable, *args], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
+    )
+
+
+def deploy_all(env: dict, work_pool: str = "dxreport") -> None:
+    """Create the process work pool if missing, deploy everything in prefect.yaml, then tighten the
+    stored forms (`main`, in a process of its own: it needs `env`'s API). Raises DxError."""
+    # fails when the pool exists, which is fine; a pool it could not create, the worker creates
+    _run(["-m", "prefect", "work-pool", "create", work_pool, "--type", "process"], env)()
+    prefect_yaml = str(PROJECT_DIR / "prefect.yaml")
+    deploy = ["-m", "prefect", "--no-prompt", "deploy", "--all", "--prefect-file", prefect_yaml]
+    done = retried(_run(deploy, env))
+    if done.returncode != 0:
+        raise DxError(
+            "Không triển khai được các deployment từ prefect.yaml.",
+            f"Deploying prefect.yaml failed: {_said(done)}",
+        )
+    # the stored forms: no unknown keys, no `home` (DXREPORT_HOME of env), schema enforced
+    done = retried(_run(["-m", "flows.deployments"], env))
+    if done.returncode != 0:
+        raise DxError(
+            "Không hoàn tất được biểu mẫu tham số của các deployment.",
+            f"Tightening the deployments' parameter forms failed: {_said(done)}",
+        )
 
 
 def main() -> int:

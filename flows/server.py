@@ -136,17 +136,6 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def _prefect(*args: str, env: dict, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "prefect", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        check=check,
-        capture_output=True,
-        text=True,
-    )
-
-
 def wait_healthy(api_url: str, timeout: float = 90.0, proc: subprocess.Popen | None = None) -> None:
     """Wait for the server's health endpoint; give up early if the server process `proc` died."""
     deadline = time.monotonic() + timeout
@@ -160,38 +149,6 @@ def wait_healthy(api_url: str, timeout: float = 90.0, proc: subprocess.Popen | N
         "Xem nhật ký bằng --verbose.",
         "See the log with --verbose.",
     )
-
-
-def deploy_all(env: dict) -> None:
-    """Create the process work pool if missing and deploy everything in prefect.yaml."""
-    _prefect("work-pool", "create", WORK_POOL, "--type", "process", env=env, check=False)
-    done = _prefect(
-        "--no-prompt",
-        "deploy",
-        "--all",
-        "--prefect-file",
-        str(PROJECT_DIR / "prefect.yaml"),
-        env=env,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise DxError(
-            "Không triển khai được các deployment từ prefect.yaml.",
-            f"Deploying prefect.yaml failed: {done.stderr.strip()[-500:]}",
-        )
-    # the stored forms: no unknown keys, no `home` (DXREPORT_HOME of env), schema enforced
-    tightened = subprocess.run(
-        [sys.executable, "-m", "flows.deployments"],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if tightened.returncode != 0:
-        raise DxError(
-            "Không hoàn tất được biểu mẫu tham số của các deployment.",
-            f"Tightening the deployments' parameter forms failed: {tightened.stderr.strip()[-500:]}",
-        )
 
 
 def _check_can_start(home: Path, port: int, host: str = "127.0.0.1") -> None:
@@ -481,6 +438,7 @@ def run_server(
     """Run the workspace's Prefect server, deployments, worker and file server until Ctrl-C or
     SIGTERM; then stop them all (`stop_processes`) and remove the state file."""
     from flows.common import settings_for
+    from flows.deployments import deploy_all
     from flows.files import FileServer
 
     settings = settings_for(home)
@@ -534,7 +492,7 @@ def run_server(
             auth=bool(auth),
             prefect_home=env["PREFECT_HOME"],
         )
-        deploy_all(env)
+        deploy_all(env, WORK_POOL)
         worker = _start(["worker", "start", "--pool", WORK_POOL], env)
         lines = [
             f"Prefect UI: {ui_url}  (Ctrl-C để dừng / to stop)",

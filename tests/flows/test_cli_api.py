@@ -291,21 +291,25 @@ def test_verbs_run_against_the_workspace_server(tmp_path):
     home = tmp_path / "ws"
     env = command_env(tmp_path)
     port = closed_port()
-    server = subprocess.Popen(
-        [*dxreport(), "server", "--home", str(home), "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-    )
+    env["DXREPORT_FILES_PORT"] = str(closed_port())  # not port + 1, which another test may hold
+    errors = tmp_path / "server.err"
+    with errors.open("wb") as err:
+        server = subprocess.Popen(
+            [*dxreport(), "server", "--home", str(home), "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            start_new_session=True,
+        )
     try:
         for line in server.stdout:  # "Prefect UI: …" once serving
             if line.startswith("Prefect UI:"):
                 break
         state = srv.read_state(home)
-        assert state is not None and state.pid == server.pid
+        said = errors.read_text(encoding="utf-8", errors="replace")[-4000:]
+        assert state is not None and state.pid == server.pid, f"exit {server.poll()}: {said}"
         assert state.api_url == f"http://127.0.0.1:{port}/api"
         done = subprocess.run(
             [*dxreport(), "intake", "--home", str(home), "--json"],
