@@ -13,7 +13,8 @@ from tasks.core.periods import Period
 from tasks.core.settings import Settings
 from tasks.core.workspace import ensure_workspace
 from tasks.intake import steps
-from tasks.report.issue import ReportResult, issue_report
+from tasks.report.issue import issue_report
+from tasks.report.result import ReportResult
 
 DEMO_SIGNER = "Trần Văn Minh"  # synthetic: the demo's signer of every final report
 DEMO_REVIEWER = "Lê Thị Duyệt"  # synthetic: the reviewer who signs off the demo's drafts

@@ -39,7 +39,9 @@ from tasks.core.periods import Period
 from tasks.core.settings import Settings
 from tasks.core.workspace import workspace_lock
 from tasks.report.cache import current_draft_key
-from tasks.report.issue import ReportResult, describe_issued, lock_period, render_report
+from tasks.report.issue import render_report
+from tasks.report.register import describe_issued, lock_period
+from tasks.report.result import ReportResult
 from tasks.report.signature import resolve_signature
 from tasks.report.signoff import Decision, make_decision, record_decision
 from tasks.report.submission_status import period_status

@@ -13,7 +13,7 @@ from prefect.input import RunInput
 from pydantic import ConfigDict, Field, model_validator
 
 from tasks.core.periods import Period
-from tasks.report.issue import ReportResult
+from tasks.report.result import ReportResult
 
 
 class SignOffInput(RunInput):

@@ -16,7 +16,7 @@ Computing it takes SQL and file digests only: no view model, no pandas, no Weasy
 Where it lives: in the draft's manifest on disk (`manifest-du-thao.json`, field `cache_key`, not in
 the copy attached to the PDF, so the PDF's bytes do not depend on it). A draft is reused when its
 manifest has the same key and the PDF's bytes still have the manifest's `pdf_sha256`. Final reports
-are never taken from this cache: an issued report is returned from the register (issue.py).
+are never taken from this cache: an issued report is returned from the register (register.py).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from tasks.core.settings import Settings
 from tasks.core.warehouse import connect, locked_periods, query
 from tasks.report.inputs import catalog_digest, code_version, template_digest
 from tasks.report.reopen import ReplacedReport, replaced_report
+from tasks.report.result import manifest_file_name, report_file_name
 
 CACHE_KEY_FIELD = "cache_key"
 RENDERER_PACKAGES = ("weasyprint", "pydyf", "matplotlib", "fonttools")
@@ -141,9 +142,7 @@ def draft_cache_key(con, settings: Settings, period: Period, on: date) -> str | 
 
 
 def draft_paths(settings: Settings, period: Period, issue_no: int = 1) -> tuple[Path, Path]:
-    """The draft PDF of `period` and its manifest (issue.py's names)."""
-    from tasks.report.issue import manifest_file_name, report_file_name
-
+    """The draft PDF of `period` and its manifest (tasks/report/result.py's names)."""
     folder = settings.paths.report_dir(period.id)
     return (
         folder / report_file_name(period, issue_no, final=False),

@@ -1,5 +1,6 @@
 """Issue the quarterly report: view model -> PDF/A-3b in reports/<P>/ with its manifest and, for a
-final report, the register entry and the period lock (one transaction, after the PDF is written).
+final report, the register entry and the period lock (one transaction, after the PDF is written:
+tasks/report/register.py).
 
 Rules (issue 7):
 - A draft is `bao-cao-<P>-du-thao.pdf`; a final report is `bao-cao-<P>.pdf` (`-lan-N` after a
@@ -19,17 +20,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 
 from schemas.catalog_model import Catalog
 from tasks.core import progress
-from tasks.core.errors import DxError
-from tasks.core.files import write_atomic, write_atomic_bytes
-from tasks.core.periods import Period, format_date_vi, issue_date
+from tasks.core.files import write_atomic
+from tasks.core.periods import Period, issue_date
 from tasks.core.settings import TZ, Settings
-from tasks.core.warehouse import connect, execute, locked_periods, query, snapshot_catalog
+from tasks.core.warehouse import connect, locked_periods, query, snapshot_catalog
 from tasks.report.cache import CACHE_KEY_FIELD, draft_cache_key, reusable_draft
 from tasks.report.inputs import (
     catalog_digest,
@@ -39,58 +38,13 @@ from tasks.report.inputs import (
     template_digest,
     values_csv,
 )
+from tasks.report.register import issued_report, lock_period, locked_without_register
 from tasks.report.reopen import ReplacedReport, replaced_report
+from tasks.report.result import ReportResult, file_sha256, manifest_file_name, report_file_name
 from tasks.report.signature import Signature, resolve_signature
 from tasks.report.signoff import Decision, DraftOutdatedError
 
 STAGE = "report"
-LOCKED_BY = "dxreport report --final"
-
-
-@dataclass(frozen=True)
-class ReportResult:
-    period_id: str
-    pdf_path: str
-    manifest_path: str
-    pages: int
-    seconds: float
-    final: bool  # rendered as the final report (asked for, or the period was already issued)
-    locked: bool  # the period is locked after this step
-    issued_at: str  # ISO date-time of the report's clock
-    issued_on: str = ""  # ISO date the report bears (a working day)
-    issue_no: int = 1
-    doc_number: str = ""  # "Số: 125/BC-SKHCN" for a final report, "" for a draft
-    signer: str = ""
-    already_issued: bool = False  # the period was issued before: this is the issued file, unchanged
-    data_sha256: str = ""
-    replaces: str = ""  # the issued report this one replaces (after a reopening)
-    reused: bool = (
-        False  # a draft whose inputs did not change: the file on disk, not rendered again
-    )
-
-
-class IssuedReportChangedError(DxError):
-    """The issued PDF on disk is not the one registered, and cannot be re-rendered identically."""
-
-
-def report_file_name(period: Period, issue_no: int = 1, *, final: bool = True) -> str:
-    """bao-cao-2025Q3.pdf (final), bao-cao-2025Q3-du-thao.pdf (draft); after a reopening the next
-    final report gets a new name (bao-cao-2025Q3-lan-2.pdf) so that no issued report is overwritten."""
-    if not final:
-        return f"bao-cao-{period.id}-du-thao.pdf"
-    return (
-        f"bao-cao-{period.id}.pdf" if issue_no == 1 else f"bao-cao-{period.id}-lan-{issue_no}.pdf"
-    )
-
-
-def manifest_file_name(issue_no: int = 1, *, final: bool = True) -> str:
-    if not final:
-        return "manifest-du-thao.json"
-    return "manifest.json" if issue_no == 1 else f"manifest-lan-{issue_no}.json"
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def render_report(
@@ -131,7 +85,7 @@ def render_report(
     if locked and register:
         return issued_report(settings, catalog, period, register[0])
     if locked and lock and lock[0]["report_path"]:  # issued before the register existed
-        return _locked_without_register(settings, period, lock[0])
+        return locked_without_register(settings, period, lock[0])
     next_number = str(last + 1 if last is not None else settings.report_number_start)
     signature = (
         resolve_signature(settings, catalog, on, number, signer, next_number) if final else None
@@ -145,7 +99,7 @@ def render_report(
         kept = reusable_draft(pdf_path, manifest_path, draft_key)
         if kept is not None:
             return _reused_draft(period, pdf_path, manifest_path, kept)
-    return _render(
+    return render_in(
         settings,
         catalog,
         period,
@@ -180,7 +134,7 @@ def _reused_draft(period: Period, pdf_path: Path, manifest_path: Path, kept: dic
     )
 
 
-def _render(
+def render_in(
     settings: Settings,
     catalog: Catalog,
     period: Period,
@@ -193,6 +147,8 @@ def _render(
     decision: Decision | None = None,
     cache_key: str | None = None,
 ) -> ReportResult:
+    """Build the model, render the PDF to `pdf_path` with its attachments and write the manifest
+    beside it (or, in a `.rerender` scratch folder, as `<pdf>.json`); nothing is registered here."""
     from tasks.report import parts
     from tasks.report.build import build_report_model
     from tasks.report.render import Attachment, render_pdf
@@ -269,7 +225,7 @@ def _render(
     stats = render_pdf(model, pdf_path, attachments=attachments, workers=workers)
     progress.advance(STAGE, "PDF")
     on_disk = dict(manifest)
-    on_disk["pdf_sha256"] = _sha256(pdf_path)
+    on_disk["pdf_sha256"] = file_sha256(pdf_path)
     on_disk["pages"] = stats.pages
     on_disk["issued_at"] = issued_at
     if cache_key is not None:  # on disk only: the PDF's bytes do not depend on it
@@ -298,165 +254,6 @@ def _render(
     )
 
 
-def issued_report(settings: Settings, catalog: Catalog, period: Period, row: dict) -> ReportResult:
-    """The issued report of a locked period, as registered. A missing PDF is rendered again from the
-    registered number, signer and date; the result must have the registered sha256."""
-    paths = settings.paths
-    pdf_path = paths.home / row["pdf_path"]
-    manifest_path = paths.home / row["manifest_path"]
-    if not pdf_path.is_file() or _sha256(pdf_path) != row["pdf_sha256"]:
-        _rerender_issued(settings, catalog, period, row)
-    from pypdf import PdfReader
-
-    pages = len(PdfReader(pdf_path).pages)
-    return ReportResult(
-        period.id,
-        str(pdf_path),
-        str(manifest_path),
-        pages,
-        0.0,
-        True,
-        True,
-        row["issued_at"].astimezone(TZ).replace(microsecond=0).isoformat(),
-        issued_on=row["issued_on"].isoformat(),
-        issue_no=row["issue_no"],
-        doc_number=row["doc_number_text"],
-        signer=row["signer"],
-        already_issued=True,
-        data_sha256=row["data_sha256"],
-        replaces=row["replaces"] or "",
-    )
-
-
-def _locked_without_register(settings: Settings, period: Period, lock: dict) -> ReportResult:
-    """A period locked by an earlier version of dxreport (no register row): its file, untouched."""
-    pdf_path = settings.paths.home / lock["report_path"]
-    if not pdf_path.is_file():
-        raise IssuedReportChangedError(
-            f"Kỳ {period.label_vi} đã khóa nhưng không tìm thấy báo cáo đã ban hành {lock['report_path']}.",
-            f"Period {period.id} is locked but its issued report {lock['report_path']} is missing.",
-            "Khôi phục tệp từ bản lưu, hoặc mở lại kỳ (dxreport reopen) để ban hành báo cáo thay thế.",
-            "Restore the file from a backup, or reopen the period (dxreport reopen) to issue a replacement.",
-        )
-    from pypdf import PdfReader
-
-    at = lock["locked_at"].astimezone(TZ).replace(microsecond=0)
-    return ReportResult(
-        period.id,
-        str(pdf_path),
-        str(pdf_path.parent / manifest_file_name()),
-        len(PdfReader(pdf_path).pages),
-        0.0,
-        True,
-        True,
-        at.isoformat(),
-        issued_on=at.date().isoformat(),
-        already_issued=True,
-    )
-
-
-def _rerender_issued(settings: Settings, catalog: Catalog, period: Period, row: dict) -> None:
-    """Render the registered report again into a scratch folder; put it in place only when its
-    bytes are the registered ones (same inputs, same code), else refuse."""
-    import shutil
-
-    pdf_path = settings.paths.home / row["pdf_path"]
-    scratch = pdf_path.parent / (pdf_path.name + ".rerender")
-    scratch.mkdir(parents=True, exist_ok=True)
-    try:
-        with connect(settings.paths.warehouse, read_only=True) as con:
-            replaced = replaced_report(con, period)
-            decisions = query(con, "report_decisions_of", period_id=period.id)
-        if replaced is not None and replaced.issue_no != row["issue_no"]:
-            replaced = None
-        issued_at = row["issued_at"].astimezone(TZ)
-        approving = [d for d in decisions if d["approved"] and d["decided_at"] <= row["issued_at"]]
-        again = _render(
-            settings,
-            catalog,
-            period,
-            scratch / pdf_path.name,
-            row["issued_on"],
-            issued_at,
-            Signature(row["doc_number"], row["signer"]),
-            row["issue_no"],
-            replaced,
-            _decision_from_row(approving[-1]) if approving else None,
-        )
-        if _sha256(Path(again.pdf_path)) == row["pdf_sha256"]:
-            write_atomic_bytes(pdf_path, Path(again.pdf_path).read_bytes())
-            return
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    raise IssuedReportChangedError(
-        f"Báo cáo đã ban hành {row['pdf_path']} bị thiếu hoặc bị sửa, và không lập lại được đúng "
-        "bản đã ban hành (số liệu hoặc phần mềm đã thay đổi).",
-        f"The issued report {row['pdf_path']} is missing or was modified, and rendering it again "
-        "does not give the issued bytes (the data or the software changed).",
-        f"Khôi phục tệp từ bản lưu (sổ đăng ký ghi sha256 {row['pdf_sha256'][:16]}…), hoặc mở lại "
-        f"kỳ (dxreport reopen --period {period.id}) để ban hành báo cáo thay thế.",
-        f"Restore the file from a backup (the register holds sha256 {row['pdf_sha256'][:16]}…), or "
-        f"reopen the period (dxreport reopen --period {period.id}) to issue a replacement.",
-    )
-
-
-def _decision_from_row(row: dict) -> Decision:
-    return Decision(
-        period_id=row["period_id"],
-        approved=row["approved"],
-        reviewer=row["reviewer"],
-        reason=row["reason"] or "",
-        decided_at=row["decided_at"].astimezone(TZ),
-        draft_pdf=row["draft_pdf"],
-        draft_sha256=row["draft_sha256"],
-        data_sha256=row["data_sha256"],
-        source=row["source"],
-        flow_run_id=row["flow_run_id"] or "",
-    )
-
-
-def lock_period(settings: Settings, period: Period, result: ReportResult) -> ReportResult:
-    """Register the final report and lock its period, in one transaction: from now on files for
-    this period are `after_lock`, and asking for the report returns this file."""
-    if not result.final:
-        raise ValueError(f"only a final report locks its period ({period.id} is a draft)")
-    if result.already_issued:
-        return result
-    home = settings.paths.home
-    with connect(settings.paths.warehouse) as con:
-        con.execute("BEGIN")
-        try:
-            execute(
-                con,
-                "report_register_insert",
-                period_id=period.id,
-                issue_no=result.issue_no,
-                doc_number=result.doc_number.split(":", 1)[-1].split("/", 1)[0].strip(),
-                doc_number_text=result.doc_number,
-                signer=result.signer,
-                issued_on=date.fromisoformat(result.issued_on),
-                issued_at=datetime.fromisoformat(result.issued_at),
-                pdf_path=str(Path(result.pdf_path).relative_to(home)),
-                pdf_sha256=_sha256(Path(result.pdf_path)),
-                manifest_path=str(Path(result.manifest_path).relative_to(home)),
-                data_sha256=result.data_sha256,
-                replaces=result.replaces or None,
-            )
-            execute(
-                con,
-                "report_lock_period",
-                period_id=period.id,
-                locked_at=datetime.fromisoformat(result.issued_at),
-                report_path=str(Path(result.pdf_path).relative_to(home)),
-                locked_by=LOCKED_BY,
-            )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    return replace(result, locked=True)
-
-
 def issue_report(
     settings: Settings,
     catalog: Catalog,
@@ -474,11 +271,3 @@ def issue_report(
     if result.final and not result.locked:
         result = lock_period(settings, period, result)
     return result
-
-
-def describe_issued(result: ReportResult) -> str:
-    """One Vietnamese sentence about an issued report (for the command line and the artifacts)."""
-    return (
-        f"{result.doc_number}, ngày {format_date_vi(date.fromisoformat(result.issued_on))}, "
-        f"người ký: {result.signer}"
-    )
