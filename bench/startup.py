@@ -26,7 +26,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STATE_FILE = ".dxreport-server.json"  # flows.server.STATE_FILE (not imported: keep this light)
+STATE_FILE = (
+    ".dxreport-server.json"  # flows.server_state.STATE_FILE (not imported: keep this light)
+)
 
 
 def dxreport() -> list[str]:

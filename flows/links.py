@@ -7,7 +7,7 @@ import urllib.parse
 from pathlib import Path
 
 from flows.files import SERVED
-from flows.server import pid_alive, read_state
+from flows.server_state import pid_alive, read_state
 from tasks.core.settings import Settings
 
 

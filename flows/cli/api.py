@@ -2,7 +2,7 @@
 
 1. `PREFECT_API_URL` in the environment: that server; it must answer `/health` within a few seconds,
    else one sentence says how to start it (`dxreport server`) or to run without it.
-2. A running `dxreport server` of the workspace (its state file, flows/server.py): that server,
+2. A running `dxreport server` of the workspace (its state file, flows/server_state.py): that server,
    with the credentials of `PREFECT_API_AUTH_STRING` (or `PREFECT_SERVER_API_AUTH_STRING`) when it
    asks for basic auth.
 3. Otherwise a temporary API of our own (what Prefect's ephemeral mode starts: a uvicorn subprocess
@@ -32,13 +32,12 @@ from typing import IO
 
 from flows.server import (
     api_authorized,
-    api_healthy,
     auth_refused,
     client_auth_string,
-    live_server,
     port_in_use,
     sigterm_as_interrupt,
 )
+from flows.server_state import api_healthy, live_server
 from tasks.core import lifeline
 from tasks.core.errors import DxError
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from flows import server as srv
+from flows import server_state
 from flows.cli import api, main, verbs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,40 +115,45 @@ def test_unreachable_api_as_a_command(tmp_path):
 
 # --- the state file of a running `dxreport server` ------------------------------------------------
 def test_state_file_round_trip(tmp_path):
-    path = srv.write_state(tmp_path, "http://127.0.0.1:4200/api", pid=4321)
-    assert path == tmp_path / srv.STATE_FILE
-    state = srv.read_state(tmp_path)
+    path = server_state.write_state(tmp_path, "http://127.0.0.1:4200/api", pid=4321)
+    assert path == tmp_path / server_state.STATE_FILE
+    state = server_state.read_state(tmp_path)
     assert (state.api_url, state.pid) == ("http://127.0.0.1:4200/api", 4321) and state.started_at
-    srv.remove_state(tmp_path, pid=1234)  # another server's file: kept
+    server_state.remove_state(tmp_path, pid=1234)  # another server's file: kept
     assert path.exists()
-    srv.remove_state(tmp_path, pid=4321)
+    server_state.remove_state(tmp_path, pid=4321)
     assert not path.exists()
-    srv.remove_state(tmp_path)  # nothing to remove: no error
+    server_state.remove_state(tmp_path)  # nothing to remove: no error
 
 
 def test_a_stale_state_file_is_ignored_and_removed(tmp_path, health_api):
-    srv.write_state(tmp_path, health_api, pid=dead_pid())
-    assert srv.live_server(tmp_path) is None
-    assert not srv.state_path(tmp_path).exists()
+    server_state.write_state(tmp_path, health_api, pid=dead_pid())
+    assert server_state.live_server(tmp_path) is None
+    assert not server_state.state_path(tmp_path).exists()
 
 
 def test_a_live_server_must_answer(tmp_path, health_api):
-    srv.write_state(tmp_path, health_api)  # this process: alive
-    assert srv.live_server(tmp_path).api_url == health_api
-    srv.write_state(tmp_path, f"http://127.0.0.1:{closed_port()}/api")
-    assert srv.live_server(tmp_path) is None
-    assert srv.state_path(tmp_path).exists()  # its process is alive: the file is its own to remove
+    server_state.write_state(tmp_path, health_api)  # this process: alive
+    assert server_state.live_server(tmp_path).api_url == health_api
+    server_state.write_state(tmp_path, f"http://127.0.0.1:{closed_port()}/api")
+    assert server_state.live_server(tmp_path) is None
+    assert server_state.state_path(
+        tmp_path
+    ).exists()  # its process is alive: the file is its own to remove
 
 
 def test_a_broken_state_file_is_removed(tmp_path):
-    srv.state_path(tmp_path).write_text("{not json", encoding="utf-8")
-    assert srv.live_server(tmp_path) is None and not srv.state_path(tmp_path).exists()
+    server_state.state_path(tmp_path).write_text("{not json", encoding="utf-8")
+    assert (
+        server_state.live_server(tmp_path) is None
+        and not server_state.state_path(tmp_path).exists()
+    )
 
 
 def test_which_api(tmp_path, health_api, monkeypatch):
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     assert api.choose_api(tmp_path, prefect_loaded=False).mode == "temporary"
-    srv.write_state(tmp_path, health_api)
+    server_state.write_state(tmp_path, health_api)
     choice = api.choose_api(tmp_path, prefect_loaded=False)
     assert (choice.mode, choice.api_url) == ("workspace", health_api)
     choice.start()
@@ -160,7 +166,7 @@ def test_which_api(tmp_path, health_api, monkeypatch):
 
 
 def test_the_server_refuses_a_second_start(tmp_path, health_api):
-    srv.write_state(tmp_path, health_api)
+    server_state.write_state(tmp_path, health_api)
     with pytest.raises(srv.DxError) as err:
         srv.run_server(str(tmp_path), port=closed_port())
     assert health_api in err.value.message_vi and "already running" in err.value.message_en
@@ -307,7 +313,7 @@ def test_verbs_run_against_the_workspace_server(tmp_path):
         for line in server.stdout:  # "Prefect UI: …" once serving
             if line.startswith("Prefect UI:"):
                 break
-        state = srv.read_state(home)
+        state = server_state.read_state(home)
         said = errors.read_text(encoding="utf-8", errors="replace")[-4000:]
         assert state is not None and state.pid == server.pid, f"exit {server.poll()}: {said}"
         assert state.api_url == f"http://127.0.0.1:{port}/api"
@@ -354,7 +360,7 @@ def test_verbs_run_against_the_workspace_server(tmp_path):
         if not _group_gone(server.pid):
             os.killpg(server.pid, signal.SIGKILL)
         server.stdout.close()
-    assert not srv.state_path(home).exists()  # removed on stop
+    assert not server_state.state_path(home).exists()  # removed on stop
 
 
 # --- the temporary API does not come up ----------------------------------------------------------
@@ -429,7 +435,7 @@ def test_the_temporary_api_outlives_ctrl_c_but_not_its_command(tmp_path):
         pid, url = owner.stdout.readline().split()
         os.killpg(owner.pid, signal.SIGINT)
         time.sleep(1.5)
-        assert srv.api_healthy(url, timeout=5)
+        assert server_state.api_healthy(url, timeout=5)
         owner.kill()  # the command only, as kill -9 does
         owner.wait()
         deadline = time.monotonic() + 30

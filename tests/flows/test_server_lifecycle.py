@@ -26,6 +26,7 @@ import psutil
 import pytest
 
 from flows import server as srv
+from flows import server_state
 from flows.cli import api
 from flows.cli.app import parse
 from flows.files import FileServer, resolve_request
@@ -117,11 +118,15 @@ def test_children_keep_prefect_under_the_workspace_with_the_credentials(tmp_path
 
 
 def test_the_state_file_carries_the_file_server_and_auth(tmp_path):
-    srv.write_state(tmp_path, "http://127.0.0.1:4300/api", files_url="http://h:4301/", auth=True)
-    state = srv.read_state(tmp_path)
+    server_state.write_state(
+        tmp_path, "http://127.0.0.1:4300/api", files_url="http://h:4301/", auth=True
+    )
+    state = server_state.read_state(tmp_path)
     assert state is not None and state.files_url == "http://h:4301/" and state.auth
-    (tmp_path / srv.STATE_FILE).write_text(json.dumps({"api_url": "u", "pid": 5}))  # older file
-    state = srv.read_state(tmp_path)
+    (tmp_path / server_state.STATE_FILE).write_text(
+        json.dumps({"api_url": "u", "pid": 5})
+    )  # older file
+    state = server_state.read_state(tmp_path)
     assert state is not None and (state.files_url, state.auth) == ("", False)
 
 
@@ -224,7 +229,7 @@ def test_links_are_http_while_the_server_runs(workspace):
     settings = Settings(home=workspace)
     pdf = workspace / "reports" / "2025Q3" / "bao-cao-2025Q3-du-thao.pdf"
     assert public_url(settings, pdf) == pdf.resolve().as_uri()  # no server: file://
-    srv.write_state(workspace, "http://127.0.0.1:1/api", files_url="http://dx.local:4201/")
+    server_state.write_state(workspace, "http://127.0.0.1:1/api", files_url="http://dx.local:4201/")
     assert public_url(settings, pdf) == (
         "http://dx.local:4201/reports/2025Q3/bao-cao-2025Q3-du-thao.pdf"
     )
@@ -232,9 +237,11 @@ def test_links_are_http_while_the_server_runs(workspace):
     assert public_url(settings, sheet).endswith("/feedback/2025Q3_P_HAI_CHAU%20v1.xlsx")
     archived = workspace / "archive" / "a.xlsx"
     assert public_url(settings, archived).startswith("file://")  # not served
-    srv.write_state(workspace, "http://127.0.0.1:1/api", pid=dead_pid(), files_url="http://x/")
+    server_state.write_state(
+        workspace, "http://127.0.0.1:1/api", pid=dead_pid(), files_url="http://x/"
+    )
     assert public_url(settings, pdf).startswith("file://")  # its server is gone
-    srv.write_state(workspace, "http://127.0.0.1:1/api", files_url="")  # no file server
+    server_state.write_state(workspace, "http://127.0.0.1:1/api", files_url="")  # no file server
     assert public_url(settings, pdf).startswith("file://")
 
 
@@ -242,7 +249,7 @@ def test_a_link_served_by_the_file_server_fetches_the_same_bytes(workspace):
     settings = Settings(home=workspace)
     pdf = workspace / "reports" / "2025Q3" / "bao-cao-2025Q3-du-thao.pdf"
     with FileServer(workspace, "127.0.0.1", 0) as files:
-        srv.write_state(workspace, "u", files_url=f"http://127.0.0.1:{files.port}/")
+        server_state.write_state(workspace, "u", files_url=f"http://127.0.0.1:{files.port}/")
         url = public_url(settings, pdf)
         assert url.startswith("http://") and _get(url)[2] == PDF
 
@@ -276,7 +283,7 @@ def auth_api():
 def test_the_command_line_brings_the_credentials(tmp_path, auth_api, monkeypatch):
     for name in ("PREFECT_API_URL", "PREFECT_API_AUTH_STRING", "PREFECT_SERVER_API_AUTH_STRING"):
         monkeypatch.delenv(name, raising=False)
-    srv.write_state(tmp_path, auth_api, auth=True)
+    server_state.write_state(tmp_path, auth_api, auth=True)
     with pytest.raises(DxError) as err:
         api.choose_api(tmp_path, prefect_loaded=False)
     assert "PREFECT_API_AUTH_STRING" in err.value.hint_vi and "basic auth" in err.value.message_en
@@ -349,7 +356,7 @@ def test_real_server_port_database_auth_files_and_stop(tmp_path):
             if line.startswith("Cơ sở dữ liệu") or server.poll() is not None:
                 break
         up = time.monotonic() - started
-        state = srv.read_state(home)
+        state = server_state.read_state(home)
         assert state is not None and state.pid == server.pid, "".join(output)
         assert state.api_url == f"http://127.0.0.1:{port}/api"  # the port of the environment
         assert any(f"Prefect UI: http://127.0.0.1:{port}" in ln for ln in output)
@@ -360,7 +367,7 @@ def test_real_server_port_database_auth_files_and_stop(tmp_path):
         # basic auth: refused without credentials (health stays open)
         status, _, _ = _get(f"{state.api_url}/admin/version")
         assert status == 401
-        assert srv.api_healthy(state.api_url)
+        assert server_state.api_healthy(state.api_url)
         assert _get(f"{state.api_url}/admin/version", "admin:pw")[0] == 200
         # a Prefect client with the credentials works; the worker (same credentials) is online
         client_env = {
@@ -414,7 +421,7 @@ def test_real_server_port_database_auth_files_and_stop(tmp_path):
         time.sleep(0.5)
         left = [p for p in tree if _alive(p)]
         assert not left, [p.cmdline() for p in left]
-        assert not srv.state_path(home).exists()
+        assert not server_state.state_path(home).exists()
         assert public_url(Settings(home=home), pdf).startswith("file://")  # back to file://
         print(f"server up in {up:.1f} s, stopped in {stopped:.1f} s")
     finally:
@@ -449,7 +456,7 @@ def test_ctrl_c_at_the_terminal_stops_everything(tmp_path):
         for line in server.stdout:
             if line.startswith("Cơ sở dữ liệu") or server.poll() is not None:
                 break
-        state = srv.read_state(home)
+        state = server_state.read_state(home)
         assert state is not None and state.api_url == f"http://127.0.0.1:{port}/api"
         assert state.files_url == "" and not state.auth
         assert _get(f"{state.api_url}/admin/version")[0] == 200  # no auth configured
@@ -459,7 +466,7 @@ def test_ctrl_c_at_the_terminal_stops_everything(tmp_path):
         server.wait(timeout=srv.STOP_GRACE_SECONDS * 2 + 30)
         time.sleep(0.5)
         assert not [p for p in tree if _alive(p)]
-        assert not srv.state_path(home).exists()
+        assert not server_state.state_path(home).exists()
     finally:
         if server.poll() is None:
             server.kill()
