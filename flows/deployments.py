@@ -162,6 +162,10 @@ def deploy_all(env: dict, work_pool: str = "dxreport") -> None:
         raise DxError(
             "Không triển khai được các deployment từ prefect.yaml.",
             f"Deploying prefect.yaml failed: {_said(done)}",
+            f"Đã thử {DEPLOY_ATTEMPTS} lần. Chạy lại dxreport server; nếu vẫn lỗi, xem lỗi của "
+            "Prefect ở dòng tiếng Anh.",
+            f"Tried {DEPLOY_ATTEMPTS} times. Run dxreport server again; if it fails again, look "
+            "into Prefect's error, quoted here.",
         )
     # the stored forms: no unknown keys, no `home` (DXREPORT_HOME of env), schema enforced
     done = retried(_run(["-m", "flows.deployments"], env))
@@ -169,6 +173,10 @@ def deploy_all(env: dict, work_pool: str = "dxreport") -> None:
         raise DxError(
             "Không hoàn tất được biểu mẫu tham số của các deployment.",
             f"Tightening the deployments' parameter forms failed: {_said(done)}",
+            f"Đã thử {DEPLOY_ATTEMPTS} lần. Chạy lại dxreport server; nếu vẫn lỗi, xem lỗi ở dòng "
+            "tiếng Anh.",
+            f"Tried {DEPLOY_ATTEMPTS} times. Run dxreport server again; if it fails again, look "
+            "into the error quoted here.",
         )
 
 

@@ -56,3 +56,4 @@ def test_a_deploy_nobody_answers_fails_saying_what_prefect_said(tmp_path):
     assert err.value.message_vi == "Không triển khai được các deployment từ prefect.yaml."
     said = err.value.message_en.removeprefix("Deploying prefect.yaml failed: ")
     assert said == "httpx.ConnectError: All connection attempts failed"  # the error, no traceback
+    assert "Đã thử 3 lần" in err.value.hint_vi and "Tried 3 times" in err.value.hint_en
