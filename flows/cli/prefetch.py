@@ -4,7 +4,8 @@ Without a `dxreport server`, a command starts a temporary Prefect API (flows/cli
 it has imported Prefect and its flow, waits for that API to answer: about 2 s in which its main
 thread sleeps while the API's process starts on the other core. An intake with files in its inbox
 will then import its readers, pandas and Great Expectations to check them (about 2 s), and a report
-its model, WeasyPrint, matplotlib and pypdf (about 1 s): `start` does that in a thread during the
+its model, matplotlib, pypdf and, for a report short enough to be laid out in one piece by the
+command itself, WeasyPrint (about 1 s): `start` does that in a thread during the
 wait, and `finish` joins it before the flow runs, so nothing is imported concurrently with the run.
 With a server (nothing to wait for) or an empty inbox (nothing to check: such an intake imports
 none of them, tested on the whole command) nothing is done. An inbox whose files are all in the
@@ -37,14 +38,18 @@ def _feedback_imports() -> None:
     from tasks.feedback import annotate  # noqa: F401, PLC0415
 
 
-def _report_imports() -> None:
-    # the model, the renderer (WeasyPrint, Jinja), the charts (matplotlib) and the PDF joiner
+def _report_imports(lays_out_here: bool) -> None:
+    # the model, the HTML (Jinja), the charts (matplotlib) and the PDF joiner; WeasyPrint only when
+    # this process lays the PDF out (a long report's parts and overlay are laid out by workers)
     import matplotlib.backends.backend_svg  # noqa: F401, PLC0415
     import matplotlib.figure  # noqa: F401, PLC0415
     import matplotlib.ticker  # noqa: F401, PLC0415
     import pypdf  # noqa: F401, PLC0415
 
     from tasks.report import build, charts, render  # noqa: F401, PLC0415
+
+    if lays_out_here:
+        from tasks.report import pdf_engine  # noqa: F401, PLC0415
 
 
 def inbox_has_files(inbox: Path) -> bool:
@@ -90,6 +95,7 @@ def start(
     inbox: Path,
     will_render: Callable[[], bool] = lambda: True,
     archive: Path | None = None,
+    lays_out_here: Callable[[], bool] = lambda: True,
 ) -> threading.Thread | None:
     """The thread importing what `verb` will need, started when the command is going to wait for a
     temporary API (`waits_for_api`) and has work that needs them; None otherwise."""
@@ -107,7 +113,7 @@ def start(
 
         def imports() -> None:
             if will_render():  # not for a draft that is reused as it is (in the thread: SQL)
-                _report_imports()
+                _report_imports(lays_out_here())
 
     else:
         return None

@@ -142,6 +142,21 @@ def _report_will_render(params: dict, settings) -> bool:
     return state is None or not state[1]
 
 
+def _report_laid_out_here(settings) -> bool:
+    """Whether `report` will lay its PDF out in this process (WeasyPrint imported here), not in a
+    long report's worker processes (tasks/report/parts.py: likely_split, as render_in decides).
+    The catalogue is read as it is on disk (not through the flow's Prefect task, which would start
+    an API of its own here); a workspace without one yet gets a short report."""
+    from schemas.catalog_model import load_catalog  # noqa: PLC0415
+    from tasks.report import parts  # noqa: PLC0415
+
+    try:
+        units = len(load_catalog(settings.paths.catalog).units)
+    except Exception:  # noqa: BLE001 - the run itself says what is wrong with the catalogue
+        return True
+    return not parts.likely_split(units, parts.planned_workers(settings.report_workers))
+
+
 def _run_flow(inv: Invocation, params: dict, settings) -> tuple[object, str]:
     from flows.cli import prefetch
     from flows.cli.api import choose_api, explain_runtime_error
@@ -158,6 +173,7 @@ def _run_flow(inv: Invocation, params: dict, settings) -> tuple[object, str]:
         settings.paths.inbox,
         lambda: _report_will_render(params, settings),
         settings.paths.archive,
+        lambda: _report_laid_out_here(settings),
     )
     choice.connect()
     prefetch.finish(ahead)

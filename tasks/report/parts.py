@@ -211,7 +211,7 @@ def overlay_html(doc: SplitDocument, pages: int, first: int = 1) -> str:
 
 def _context():
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["tasks.report.render"])
+    context.set_forkserver_preload(["tasks.report.pdf_engine"])
     return context
 
 

@@ -15,55 +15,33 @@ rendered in parts by several processes and joined into the same pages (tasks/rep
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import io
 import logging
-import mimetypes
 import os
 import re
-import threading
 import time
-import warnings
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
-from weasyprint import Attachment as WeasyAttachment
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from tasks.core import lifeline, roomy_stack
+from tasks.core import lifeline
 from tasks.report import parts
 from tasks.report.build import ReportModel
 from tasks.report.figures import CHART_NAMES
-from tasks.report.lean_html import LeanHTML
+
+if TYPE_CHECKING:
+    from tasks.report.pdf_engine import TemplateOnlyFetcher
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "report_templates"
 REPORT_TEMPLATE = "report.html.j2"
 
 log = logging.getLogger(__name__)
-
-
-class _SvgPresentationAttributes(logging.Filter):
-    """WeasyPrint reads an SVG's presentation attributes (fill, stroke, …) as CSS too, and warns
-    once per attribute that CSS has no such property: noise in the run's log (hundreds of lines per
-    chart page), nothing is lost in the drawing. Other warnings pass."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (
-            record.getMessage().startswith("Ignored `")
-            and "unknown property" in record.getMessage()
-        )
-
-
-logging.getLogger("weasyprint").addFilter(_SvgPresentationAttributes())
 
 
 @dataclass(frozen=True)
@@ -86,49 +64,23 @@ class RenderStats:
     parts: int = 1  # rendered in this many parts by as many processes (tasks/report/parts.py)
 
 
-class TemplateOnlyFetcher(URLFetcher):
-    """A WeasyPrint 70 URL fetcher that serves only regular files under `root`.
+@dataclass(frozen=True)
+class PartJob:
+    """What a worker process needs to render one part (picklable)."""
 
-    WeasyPrint >= 67 expects a URLFetcher instance (it reads `_fail_on_errors` from it) whose
-    `fetch(url, headers=None)` returns a URLFetcherResponse. A refused URL raises ValueError, which
-    WeasyPrint turns into a logged warning and renders on without the resource.
-    """
+    part: parts.Part
+    identifier: bytes
+    attachments: tuple[Attachment, ...]
 
-    def __init__(self, root: Path = TEMPLATES_DIR):
-        super().__init__(allowed_protocols=("file",), allow_redirects=False, fail_on_errors=False)
-        self.root = Path(root).resolve()
-        self.served: list[str] = []
-        self.refused: list[str] = []
 
-    def local_path(self, url: str) -> Path | None:
-        """The file under `root` that `url` names, or None when it must not be served."""
-        try:
-            parts = urlsplit(url)
-        except ValueError:
-            return None
-        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost") or parts.query:
-            return None
-        try:
-            path = Path(url2pathname(unquote(parts.path))).resolve()
-        except (OSError, ValueError):
-            return None
-        if not path.is_relative_to(self.root) or not path.is_file():
-            return None
-        return path
+@dataclass(frozen=True)
+class PartResult:
+    """A part's (or the overlay's) PDF, made in a worker process."""
 
-    def fetch(self, url, headers=None):
-        path = self.local_path(url)
-        if path is None:
-            self.refused.append(url)
-            log.warning("Refused to fetch %s (only files in %s are served)", url, self.root)
-            raise ValueError(f"URL refused by the report renderer: {url}")
-        self.served.append(url)
-        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        if mime.startswith("text/"):
-            mime += "; charset=utf-8"
-        return URLFetcherResponse(
-            path.as_uri(), body=path.read_bytes(), headers={"Content-Type": mime}
-        )
+    pdf: bytes
+    pages: int
+    served: tuple[str, ...]
+    refused: tuple[str, ...]
 
 
 # Tokens a line must not split: "Quý III/2025", dates "14/06/2025", "81,3%", "61/75", document
@@ -239,8 +191,10 @@ def render_pdf(
                         exc,
                     )
         if result is None:
+            from tasks.report.pdf_engine import render_whole  # noqa: PLC0415 - WeasyPrint
+
             text = render_html(model)
-            result = _render_whole(
+            result = render_whole(
                 text, tmp, pdf_identifier(text, attachments), attachments, fetcher
             )
         os.replace(tmp, out_path)
@@ -257,120 +211,21 @@ def render_pdf(
     )
 
 
-# WeasyPrint's layout keeps millions of objects alive and makes many short-lived ones; with Python's
-# default first threshold (700 allocations) enough of the short-lived ones survive into the oldest
-# generation that it is collected again and again, each pass walking the whole heap: 16 full passes,
-# 7 s of a 27 s render of the 1,000-unit report (measured with gc.callbacks, bench/report.py's
-# warehouse). A first threshold of 20,000 lets them die young: 2 full passes, about 3 s of
-# collecting in all, for some 60 MiB more at the peak. The pages are the same (tests compare bytes).
-LAYOUT_GC_THRESHOLD = 20_000
-
-
-_gc_lock = threading.Lock()
-_gc_renders = 0
-_gc_saved: tuple[int, ...] = ()
-
-
-@contextmanager
-def layout_gc():
-    """Python's garbage collector tuned for a WeasyPrint render (see LAYOUT_GC_THRESHOLD), then put
-    back as it was when the last render running in this process ends (renders may overlap in
-    threads)."""
-    global _gc_renders, _gc_saved
-    with _gc_lock:
-        if _gc_renders == 0:
-            _gc_saved = gc.get_threshold()
-            gc.set_threshold(LAYOUT_GC_THRESHOLD, *_gc_saved[1:])
-        _gc_renders += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_renders -= 1
-            if _gc_renders == 0:
-                gc.set_threshold(*_gc_saved)
-
-
-def _render_into(
-    text: str, fetcher: TemplateOnlyFetcher, target, identifier: bytes, attachments=()
-) -> int:
-    """Lay `text` out and write its PDF to `target` (a path or a binary file); returns its pages.
-    Runs on a roomy frame stack (tasks/core/roomy_stack.py: WeasyPrint's layout is deep enough to
-    make CPython 3.11 map and unmap a stack chunk per table cell otherwise)."""
-    with layout_gc():
-        document = roomy_stack.call(_document, text, fetcher)
-        roomy_stack.call(_write, document, target, identifier, attachments)
-    return len(document.pages)
-
-
-def _document(text: str, fetcher: TemplateOnlyFetcher):
-    html = LeanHTML(
-        string=text,
-        base_url=str(TEMPLATES_DIR / REPORT_TEMPLATE),
-        url_fetcher=fetcher,
-        media_type="print",
-    )
-    return html.render()
-
-
-def _write(document, target, identifier: bytes, attachments: tuple[Attachment, ...]) -> None:
-    with warnings.catch_warnings():
-        # WeasyPrint 70 opens its sRGB profile for the PDF/A output intent and leaves the file to
-        # the garbage collector (a ResourceWarning); nothing of ours is left open
-        warnings.simplefilter("ignore", ResourceWarning)
-        document.write_pdf(
-            target,
-            pdf_variant=PDF_VARIANT,
-            pdf_identifier=identifier,
-            attachments=[
-                WeasyAttachment(
-                    string=a.data,
-                    name=a.name,
-                    description=a.description,
-                    created=a.stamp,
-                    modified=a.stamp,
-                    relationship=a.relationship,
-                )
-                for a in attachments
-            ],
-        )
-
-
-@dataclass(frozen=True)
-class PartJob:
-    """What a worker process needs to render one part (picklable)."""
-
-    part: parts.Part
-    identifier: bytes
-    attachments: tuple[Attachment, ...]
-
-
-@dataclass(frozen=True)
-class PartResult:
-    pdf: bytes
-    pages: int
-    served: tuple[str, ...]
-    refused: tuple[str, ...]
-
-
-def render_part(job: PartJob) -> PartResult:
-    """One part's PDF (in a worker process): the first part carries the attachments."""
-    fetcher = TemplateOnlyFetcher()
-    buffer = io.BytesIO()
-    attachments = job.attachments if job.part.first else ()
-    pages = _render_into(job.part.html, fetcher, buffer, job.identifier, attachments)
-    return PartResult(buffer.getvalue(), pages, tuple(fetcher.served), tuple(fetcher.refused))
-
-
 _Rendered = tuple[int, list[str], list[str], int]  # pages, URLs served, URLs refused, parts
 
 
-def _render_whole(
-    text: str, target: Path, identifier: bytes, attachments, fetcher: TemplateOnlyFetcher | None
-) -> _Rendered:
-    fetcher = fetcher or TemplateOnlyFetcher()
-    pages = _render_into(text, fetcher, target, identifier, attachments)
-    return pages, fetcher.served, fetcher.refused, 1
+def render_part(job: PartJob) -> PartResult:
+    """One part's PDF, in a worker process (its fork server has imported the engine)."""
+    from tasks.report.pdf_engine import part_pdf  # noqa: PLC0415 - WeasyPrint, in the worker
+
+    return part_pdf(job)
+
+
+def render_overlay(html: str, identifier: bytes) -> PartResult:
+    """The overlay's PDF (page numbers, draft mark), in a worker process."""
+    from tasks.report.pdf_engine import overlay_pdf  # noqa: PLC0415 - WeasyPrint, in the worker
+
+    return overlay_pdf(html, identifier)
 
 
 def _submit_all(pool: ProcessPoolExecutor, jobs: list[PartJob]) -> list[Future[PartResult]]:
@@ -408,14 +263,13 @@ def _render_in_parts(
         first = parts.make_parts(split, sizes)[0]
         futures[:0] = _submit_all(pool, [PartJob(first, identifier, attachments)])
         results = [f.result() for f in futures]
+        total = sum(r.pages for r in results)
+        # only the later parts' pages are stamped: the first part has its own margins; laid out
+        # by a worker too, so that this process never imports WeasyPrint
+        html = parts.overlay_html(split, total, results[0].pages + 1)
+        overlay = pool.submit(render_overlay, html, identifier).result()
     plan = [first, *later]
-    total = sum(r.pages for r in results)
-    fetcher = TemplateOnlyFetcher()
-    overlay = io.BytesIO()
-    # only the later parts' pages are stamped: the first part has its own margins
-    stamped_from = results[0].pages + 1
-    _render_into(parts.overlay_html(split, total, stamped_from), fetcher, overlay, identifier)
-    pages = parts.join_parts(plan, [r.pdf for r in results], overlay.getvalue(), target)
-    served = sorted({u for r in results for u in r.served} | set(fetcher.served))
-    refused = [u for r in results for u in r.refused] + fetcher.refused
+    pages = parts.join_parts(plan, [r.pdf for r in results], overlay.pdf, target)
+    served = sorted({u for r in [*results, overlay] for u in r.served})
+    refused = [u for r in [*results, overlay] for u in r.refused]
     return pages, served, refused, len(plan)

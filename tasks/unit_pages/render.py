@@ -29,7 +29,8 @@ from tasks.core import lifeline, roomy_stack
 from tasks.core.periods import Period
 from tasks.core.settings import Settings
 from tasks.report.lean_html import LeanHTML
-from tasks.report.render import TEMPLATES_DIR, TemplateOnlyFetcher, environment, layout_gc
+from tasks.report.pdf_engine import TemplateOnlyFetcher, layout_gc
+from tasks.report.render import TEMPLATES_DIR, environment
 from tasks.unit_pages.build import build_unit_pages
 from tasks.unit_pages.model import UnitPage
 
@@ -96,7 +97,7 @@ def render_unit_batch(pages: Sequence[UnitPage], out_dir: Path) -> list[str]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     fetcher = TemplateOnlyFetcher()
-    with layout_gc():  # the collector tuned as for the report (tasks/report/render.py)
+    with layout_gc():  # the collector tuned as for the report (tasks/report/pdf_engine.py)
         document = LeanHTML(
             string=render_html(pages),
             base_url=str(TEMPLATES_DIR / TEMPLATE),

@@ -10,6 +10,7 @@ import hashlib
 import io
 import shutil
 import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -21,11 +22,10 @@ from tasks.core.settings import TZ
 from tasks.report import parts
 from tasks.report.build import build_report_model
 from tasks.report.figures import CHART_NAMES, report_charts
+from tasks.report.pdf_engine import TemplateOnlyFetcher, _render_into
 from tasks.report.render import (
     CHART_PLACEHOLDERS,
     Attachment,
-    TemplateOnlyFetcher,
-    _render_into,
     render_html,
     render_pdf,
 )
@@ -278,3 +278,42 @@ def test_a_plan_that_no_longer_fits_the_real_html_is_made_again(model, renders, 
     a, b = describe(whole), describe(tmp_path / "r.pdf")
     for key in ("pages", "text", "top margin", "links", "dests", "outline"):
         assert b[key] == a[key], key
+
+
+ROOT = Path(__file__).resolve().parents[2]
+_OWN_PROCESS = """
+import sys
+from datetime import date
+from pathlib import Path
+
+from tasks.core.periods import Period, ReportingCalendar
+from tasks.report import parts
+from tasks.report.build import build_report_model
+from tasks.report.render import render_pdf
+from tests.builders.report_db import build_report_db, small_catalog
+
+folder = Path(sys.argv[1])
+db = build_report_db(folder / "warehouse.duckdb")
+model = build_report_model(
+    db, small_catalog(), Period(2025, 3), date(2025, 9, 19), calendar=ReportingCalendar(2, 20)
+)
+parts.MIN_SPLIT_COST = 0
+stats = render_pdf(model, folder / "r.pdf", workers=2)
+print(stats.parts, stats.pages, "weasyprint" in sys.modules)
+"""
+
+
+def test_a_report_in_parts_is_laid_out_by_its_workers_only(tmp_path):
+    """The parts and their page-number overlay are laid out by the workers: the report's own process
+    never imports WeasyPrint (about 0.7 s of a core it would take from them)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _OWN_PROCESS, str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    n_parts, pages, imported = done.stdout.split()
+    assert int(n_parts) > 1 and len(PdfReader(tmp_path / "r.pdf").pages) == int(pages)
+    assert imported == "False"

@@ -12,7 +12,8 @@ from weasyprint import HTML
 
 from tasks.core.periods import Period, ReportingCalendar
 from tasks.report.build import build_report_model
-from tasks.report.render import TEMPLATES_DIR, TemplateOnlyFetcher, render_html, render_pdf
+from tasks.report.pdf_engine import TemplateOnlyFetcher
+from tasks.report.render import TEMPLATES_DIR, render_html, render_pdf
 from tests.builders.report_db import build_report_db, small_catalog
 
 MM = 72 / 25.4
@@ -214,7 +215,7 @@ def test_period_without_data_renders(db, catalog, tmp_path):
 def test_the_collector_is_tuned_during_renders_and_put_back_after_the_last():
     import gc
 
-    from tasks.report.render import LAYOUT_GC_THRESHOLD, layout_gc
+    from tasks.report.pdf_engine import LAYOUT_GC_THRESHOLD, layout_gc
 
     before = gc.get_threshold()
     first, second = layout_gc(), layout_gc()
