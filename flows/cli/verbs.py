@@ -174,6 +174,7 @@ def _run_flow(inv: Invocation, params: dict, settings) -> tuple[object, str]:
         lambda: _report_will_render(params, settings),
         settings.paths.archive,
         lambda: _report_laid_out_here(settings),
+        settings.clock().year,
     )
     choice.connect()
     prefetch.finish(ahead)

@@ -1,6 +1,6 @@
 """flows/cli/prefetch.py: an intake's and a report's heavy imports are done while the command waits
 for its temporary Prefect API, only then, and an intake's only when the inbox has something to
-check."""
+check; every command that waits imports what any flow run needs."""
 
 from __future__ import annotations
 
@@ -17,11 +17,16 @@ PROBE = """
 import json, sys
 from pathlib import Path
 from flows.cli import prefetch
-will = len(sys.argv) < 5 or sys.argv[4] == "render"
+will = len(sys.argv) < 5 or sys.argv[4] != "reuse"
+here = len(sys.argv) < 5 or sys.argv[4] != "workers"
 archive = Path(sys.argv[5]) if len(sys.argv) > 5 else None
-thread = prefetch.start(sys.argv[1], sys.argv[2] == "wait", Path(sys.argv[3]), lambda: will, archive)
+thread = prefetch.start(
+    sys.argv[1], sys.argv[2] == "wait", Path(sys.argv[3]), lambda: will, archive, lambda: here, 2025
+)
 prefetch.finish(thread)
+from tasks.core.periods import _vn_holidays
 print(json.dumps({"thread": thread is not None,
+                  "run": "fastapi.encoders" in sys.modules and _vn_holidays.cache_info().currsize > 0,
                   "gx": "great_expectations" in sys.modules, "pandas": "pandas" in sys.modules,
                   "weasyprint": "weasyprint" in sys.modules,
                   "matplotlib": "matplotlib.figure" in sys.modules,
@@ -31,6 +36,7 @@ print(json.dumps({"thread": thread is not None,
 
 NOTHING = {
     "thread": False,
+    "run": False,
     "gx": False,
     "pandas": False,
     "weasyprint": False,
@@ -40,8 +46,10 @@ NOTHING = {
 
 
 def probe(
-    verb: str, waits: bool, inbox: Path, renders: bool = True, archive: Path | None = None
+    verb: str, waits: bool, inbox: Path, renders: str = "render", archive: Path | None = None
 ) -> dict:
+    """What `prefetch.start` imported in a fresh interpreter; `renders`: "render" (in this
+    process), "workers" (a long report laid out by its workers) or "reuse" (the draft on disk)."""
     done = subprocess.run(
         [
             sys.executable,
@@ -50,7 +58,7 @@ def probe(
             verb,
             "wait" if waits else "no",
             str(inbox),
-            "render" if renders else "reuse",
+            renders,
             *([str(archive)] if archive else []),
         ],
         cwd=ROOT,
@@ -75,7 +83,7 @@ def test_inbox_has_files(tmp_path):
 def test_an_intake_waiting_with_files_imports_great_expectations_ahead(tmp_path):
     (tmp_path / "a.xlsx").write_bytes(b"PK")
     found = probe("intake", True, tmp_path)
-    assert found == {**NOTHING, "thread": True, "gx": True, "pandas": True}
+    assert found == {**NOTHING, "thread": True, "run": True, "gx": True, "pandas": True}
 
 
 def _archive_like_the_intake(files: list[Path], archive: Path) -> None:
@@ -100,29 +108,34 @@ def test_files_received_before_need_no_reader(tmp_path):
     assert not prefetch.has_new_files(inbox, archive)
     sent_again = probe("intake", True, inbox, archive=archive)
     # hashed; no reader, no GX: only the feedback writer of the DUPLICATE receipts
-    assert sent_again == {**NOTHING, "thread": True, "openpyxl": True}
+    assert sent_again == {**NOTHING, "thread": True, "run": True, "openpyxl": True}
     (inbox / "c.xlsx").write_bytes(b"PK c")
     found = probe("intake", True, inbox, archive=archive)
-    assert found == {**NOTHING, "thread": True, "gx": True, "pandas": True}
+    assert found == {**NOTHING, "thread": True, "run": True, "gx": True, "pandas": True}
 
 
 def test_a_report_waiting_imports_its_renderer_and_charts_ahead(tmp_path):
     found = probe("report", True, tmp_path)
-    assert found == {**NOTHING, "thread": True, "weasyprint": True, "matplotlib": True}
+    assert found == {**NOTHING, "thread": True, "run": True, "weasyprint": True, "matplotlib": True}
+    # a long report is laid out by its workers: this process needs the charts, not WeasyPrint
+    in_parts = probe("report", True, tmp_path, renders="workers")
+    assert in_parts == {**NOTHING, "thread": True, "run": True, "matplotlib": True}
     assert probe("report", False, tmp_path) == NOTHING  # a server: no wait to fill
-    reused = probe("report", True, tmp_path, renders=False)  # the draft on disk is reused
-    assert reused == {**NOTHING, "thread": True}
+    reused = probe("report", True, tmp_path, renders="reuse")  # the draft on disk is reused
+    assert reused == {**NOTHING, "thread": True, "run": True}
 
 
-def test_nothing_is_imported_without_a_wait_files_or_an_intake(tmp_path):
+def test_only_what_every_run_needs_without_files_or_an_intake(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     full = tmp_path / "full"
     full.mkdir()
     (full / "a.xlsx").write_bytes(b"PK")
-    assert probe("intake", True, empty) == NOTHING  # an empty inbox: nothing to validate
+    # an empty inbox: nothing to validate, only what every flow run needs
+    assert probe("intake", True, empty) == {**NOTHING, "thread": True, "run": True}
     assert probe("intake", False, full) == NOTHING  # a server: no wait to fill
-    assert probe("status", True, full) == NOTHING  # neither an intake nor a report
+    # neither an intake nor a report: what every flow run needs
+    assert probe("status", True, full) == {**NOTHING, "thread": True, "run": True}
 
 
 def test_finish_without_a_thread_and_a_failed_import_are_harmless():
