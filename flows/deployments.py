@@ -150,9 +150,10 @@ def _run(args: list[str], env: dict) -> Callable[[], subprocess.CompletedProcess
     )
 
 
-def deploy_all(env: dict, work_pool: str = "dxreport") -> None:
-    """Create the process work pool if missing, deploy everything in prefect.yaml, then tighten the
-    stored forms (`main`, in a process of its own: it needs `env`'s API). Raises DxError."""
+def deploy_all(env: dict, work_pool: str) -> None:
+    """Create the process work pool `work_pool` (flows.server.WORK_POOL) if missing, deploy
+    everything in prefect.yaml, then tighten the stored forms (`main`, in a process of its own: it
+    needs `env`'s API). Raises DxError."""
     # fails when the pool exists, which is fine; a pool it could not create, the worker creates
     _run(["-m", "prefect", "work-pool", "create", work_pool, "--type", "process"], env)()
     prefect_yaml = str(PROJECT_DIR / "prefect.yaml")

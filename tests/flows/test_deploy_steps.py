@@ -52,7 +52,7 @@ def test_a_deploy_nobody_answers_fails_saying_what_prefect_said(tmp_path):
         "DO_NOT_TRACK": "1",
     }
     with pytest.raises(DxError) as err:
-        deployments.deploy_all(env)
+        deployments.deploy_all(env, "dxreport")
     assert err.value.message_vi == "Không triển khai được các deployment từ prefect.yaml."
     said = err.value.message_en.removeprefix("Deploying prefect.yaml failed: ")
     assert said == "httpx.ConnectError: All connection attempts failed"  # the error, no traceback
