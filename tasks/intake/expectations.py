@@ -23,6 +23,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
+import threading
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -100,6 +102,32 @@ def _import_gx():
         warnings.simplefilter("ignore")
         import great_expectations as gx  # noqa: PLC0415 - lazy: importing costs seconds
     return gx
+
+
+def import_gx_meanwhile() -> threading.Thread | None:
+    """Start importing Great Expectations (and pandas with it: 2-2.5 s of one core) in a thread,
+    for a caller that is about to wait on other processes. The intake reads many files in a pool
+    of processes (tasks/intake/parse_pool.py), then validates them here. Without a temporary API
+    to wait for (a `dxreport server`, a deployment's run), this import was on the run's path
+    after the read, with the second core idle. The caller joins the thread before its next step,
+    so nothing else is imported alongside. None when it is imported already (a bare command
+    imports it while it waits for its API, flows/cli/prefetch.py)."""
+    if "great_expectations" in sys.modules:
+        return None
+    # the environment is changed here, not in the thread: processes may be started meanwhile
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+    def run() -> None:
+        try:
+            from tasks.intake import validate  # noqa: F401, PLC0415 - the validation's own imports
+
+            _import_gx()
+        except Exception as exc:  # noqa: BLE001 - a head start only: validation imports it again
+            logging.getLogger(__name__).debug("importing Great Expectations ahead failed: %r", exc)
+
+    thread = threading.Thread(target=run, name="dxreport-import-gx", daemon=True)
+    thread.start()
+    return thread
 
 
 def _condition(spec: ExpectationSpec):

@@ -87,6 +87,7 @@ def parse_batch(
 ) -> list[Submission | None]:
     """Read every non-duplicate file (file checks + workbook parse); None for duplicates. Many new
     files are read on every core (tasks/intake/parse_pool.py)."""
+    from tasks.intake.expectations import import_gx_meanwhile  # noqa: PLC0415
     from tasks.intake.parse_pool import FileToRead, read_files, workers_for  # noqa: PLC0415
 
     new = [
@@ -105,13 +106,16 @@ def parse_batch(
             one_new = one_new and batch.duplicate[shown]
             shown += 1
 
+    workers = workers_for(settings, len(new))
+    # while the pool reads: the validation's imports on the core the pool leaves (expectations.py)
+    importing = import_gx_meanwhile() if workers > 1 else None
     try:
-        read = iter(
-            read_files(new, settings, workers_for(settings, len(new)), lambda f: announce(True))
-        )
+        read = iter(read_files(new, settings, workers, lambda f: announce(True)))
         announce(False)  # duplicates at the end
     finally:
         progress.finish("parse")
+        if importing is not None:
+            importing.join()
     subs: list[Submission | None] = []
     for item, dup in zip(batch.files, batch.duplicate, strict=True):
         if dup:

@@ -7,6 +7,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +19,7 @@ from tasks.intake.parse_pool import FileToRead, read_files, workers_for
 from tests import builders as b
 from tests.intake import pool_helpers
 
+ROOT = Path(__file__).resolve().parents[2]
 UNITS = ["P_HAI_CHAU", "P_THANH_KHE", "P_SON_TRA", "P_NGU_HANH_SON", "P_LIEN_CHIEU", "P_CAM_LE"]
 
 
@@ -129,3 +133,46 @@ def test_parse_batch_on_the_pool_gives_the_serial_submissions(
     assert [s is None for s in pooled] == batch.duplicate
     assert sorted(times.parse) == sorted(f.file_name for f in files)
     assert announced == [f.file_name for f in batch.files]  # every file once, in the batch's order
+
+
+_IMPORTS_WHILE_READING = """
+import shutil, sys
+from pathlib import Path
+from schemas.catalog_model import load_catalog
+from tasks.core.settings import Settings
+from tasks.core.workspace import ensure_workspace
+from tasks.intake import parse_pool, steps
+
+home, files, workers = Path(sys.argv[1]), sys.argv[2:-1], int(sys.argv[-1])
+settings = Settings(home=home, now="2025-09-16T08:00:00+07:00", parse_workers=workers)
+ensure_workspace(settings)
+for f in files:
+    shutil.copyfile(f, settings.paths.inbox / Path(f).name)
+parse_pool.PARALLEL_MIN_FILES, parse_pool.CHUNK_FILES = 2, 3
+batch = steps.collect(settings, load_catalog())
+before = "great_expectations" in sys.modules
+subs = steps.parse_batch(settings, batch)
+print(before, "great_expectations" in sys.modules, sum(s is not None and s.readable for s in subs))
+"""
+
+
+@pytest.mark.parametrize(("workers", "imported"), [(2, "True"), (1, "False")])
+def test_the_validations_imports_are_done_while_the_pool_reads(files, tmp_path, workers, imported):
+    """With a pool reading, Great Expectations is imported meanwhile (on the core the pool leaves)
+    and is there when the read ends; read in this process alone, nothing is imported ahead."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _IMPORTS_WHILE_READING,
+            str(tmp_path / "home"),
+            *[f.path for f in files],
+            str(workers),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["False", imported, "8"]
