@@ -5,17 +5,17 @@ it has imported Prefect and its flow, waits for that API to answer: about 2 s in
 thread sleeps while the API's process starts on the other core. An intake with files in its inbox
 will then import its readers, pandas and Great Expectations to check them (about 2 s), and a report
 its model, matplotlib, pypdf and, for a report short enough to be laid out in one piece by the
-command itself, WeasyPrint (about 1 s): `start` does that in a thread during the
-wait, and `finish` joins it before the flow runs, so nothing is imported concurrently with the run.
-With a server there is nothing to wait for and nothing is done. An empty inbox has nothing to check:
-such an intake imports none of them (tested on the whole command). Every command that waits still
-imports what any flow run needs (FastAPI's encoder, which Prefect uses to record the run's
-parameters, and the year's holiday calendar): about 0.15 s less for an empty intake or an
-unchanged report. An inbox whose files are all in the
-archive already (a batch sent again: hashed in the thread) needs no reader and no validation, only
-the feedback writer of its DUPLICATE receipts (openpyxl, about 0.15 s). A report whose draft on
-disk is reused as it is (`will_render`, decided in the thread from the report's cache key) imports
-only what every run needs. Side by side, 3 runs each: a bare report rendered again 15.45-15.65 -> 14.67-14.95 s.
+command itself, WeasyPrint (about 1 s): `start` does that in a thread during the wait, and
+`finish` joins it before the flow runs, so nothing is imported concurrently with the run.
+With a server there is nothing to wait for and nothing is done. An empty inbox has nothing to
+check: such an intake imports none of them (tested on the whole command). Every command that waits
+still imports what any flow run needs (FastAPI's encoder, which Prefect uses to record the run's
+parameters, and the year's holiday calendar): about 0.1 s less for an empty intake or an unchanged
+report. An inbox whose files are all in the archive already (a batch sent again: hashed in the
+thread) needs no reader and no validation, only the feedback writer of its DUPLICATE receipts
+(openpyxl, about 0.15 s). A report whose draft on disk is reused as it is (`will_render`, decided
+in the thread from the report's cache key) imports only what every run needs. Side by side, 3 runs
+each: a bare report rendered again 15.45-15.65 -> 14.67-14.95 s.
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ def _run_imports(year: int | None) -> None:
     import fastapi.encoders  # noqa: F401, PLC0415
 
     if year is not None:
-        from tasks.core.periods import _vn_holidays  # noqa: PLC0415
+        from tasks.core.periods import load_holidays  # noqa: PLC0415
 
-        _vn_holidays(year)
+        load_holidays(year)
 
 
 def _feedback_imports() -> None:

@@ -222,6 +222,12 @@ def issue_date(day: date) -> date:
     return nth_working_day_after(day, 0)
 
 
+def load_holidays(year: int) -> None:
+    """Build the calendar the working-day rules use around `year` now (it is kept for the process):
+    a command does it while it waits for its temporary API (flows/cli/prefetch.py)."""
+    _vn_holidays(year)
+
+
 def holiday_name(day: date) -> str | None:
     return _vn_holidays(day.year).get(day)
 
