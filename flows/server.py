@@ -327,6 +327,26 @@ def _start(args: list[str], env: Mapping[str, str]) -> subprocess.Popen:
     )
 
 
+def start_command_host(home: Path, path: Path, api_url: str) -> subprocess.Popen:
+    """The warm command host (flows/cli/warm_host.py) that runs the commands of this workspace
+    against this server, in a process group of its own; it listens at `path` once it has imported
+    what they run with (a command that comes earlier runs on its own). Its log, if it has one to
+    write, is in the workspace's Prefect folder."""
+    log = open(home / PREFECT_DIR / "command-host.log", "ab")  # noqa: SIM115 - the child's
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "flows.cli.warm_host", str(home), str(path), str(os.getpid())]
+            + [api_url],
+            cwd=PROJECT_DIR,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            process_group=0,
+        )
+    finally:
+        log.close()
+
+
 def run_server(
     home: str | None,
     port: int | None = None,
@@ -335,6 +355,7 @@ def run_server(
 ) -> None:
     """Run the workspace's Prefect server, deployments, worker and file server until Ctrl-C or
     SIGTERM; then stop them all (`stop_processes`) and remove the state file."""
+    from flows.cli.warm_host import socket_path_for
     from flows.common import settings_for
     from flows.deployments import deploy_all
     from flows.files import FileServer
@@ -376,7 +397,8 @@ def run_server(
     api_url = env["PREFECT_API_URL"]
     ui_url = http_url(far, port)
     files_url = http_url(far, files.port, "/") if files is not None else ""
-    server = worker = None
+    server = worker = commands = None
+    commands_socket, socket_folder = socket_path_for(home_path)
     try:
         server = _start(["server", "start", "--host", host, "--port", str(port)], env)
         if files is not None:
@@ -389,9 +411,11 @@ def run_server(
             files_url=files_url,
             auth=bool(auth),
             prefect_home=env["PREFECT_HOME"],
+            commands_socket=str(commands_socket),
         )
         deploy_all(env, WORK_POOL)
         worker = _start(["worker", "start", "--pool", WORK_POOL], env)
+        commands = start_command_host(home_path, commands_socket, api_url)
         lines = [
             f"Prefect UI: {ui_url}  (Ctrl-C để dừng / to stop)",
             f"Cơ sở dữ liệu Prefect / Prefect database: {database_path(env)}",
@@ -419,6 +443,10 @@ def run_server(
         print("Đang dừng máy chủ và worker… / stopping the server and the worker…", flush=True)
     finally:
         remove_state(home_path, os.getpid())
-        stop_processes([worker, server], grace)
+        stop_processes([commands, worker, server], grace)
+        with contextlib.suppress(OSError):
+            commands_socket.unlink()
+            if socket_folder is not None:
+                socket_folder.rmdir()
         if files is not None:
             files.stop()

@@ -26,6 +26,7 @@ class ServerState:
     files_url: str = ""  # base URL of its file server (flows/files.py); "" when it has none
     auth: bool = False  # the API asks for basic auth (PREFECT_SERVER_API_AUTH_STRING)
     prefect_home: str = ""  # its PREFECT_HOME (the Prefect database is there), in the workspace
+    commands_socket: str = ""  # where its warm command host listens (flows/cli/warm_host.py)
 
 
 def state_path(home: Path) -> Path:
@@ -60,6 +61,7 @@ def read_state(home: Path) -> ServerState | None:
             files_url=str(data.get("files_url", "")),
             auth=bool(data.get("auth", False)),
             prefect_home=str(data.get("prefect_home", "")),
+            commands_socket=str(data.get("commands_socket", "")),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -76,12 +76,18 @@ def _main(argv: list[str] | None) -> int:
 
 def execute(inv) -> int:
     import flows  # noqa: F401  (telemetry off before prefect is imported)
-    from flows.cli.verbs import command_env, quiet, run, scoped_env
+    from flows.cli.verbs import FLOW_VERBS, command_env, quiet, run, scoped_env
     from tasks.core.errors import DxError
 
     quiet(inv.verbose)
     try:
         with scoped_env(command_env(inv)):
+            if inv.verb in FLOW_VERBS:  # run by the warm host of a running server, if it can
+                from flows.cli.host_client import delegate
+
+                code = delegate(inv.verbose)
+                if code is not None:
+                    return code
             result, text = run(inv)
     except DxError as exc:
         print(exc.user_message(), file=sys.stderr)

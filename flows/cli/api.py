@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -201,6 +202,15 @@ class TemporaryApi:
         self._close_log()
 
 
+def workspace_env(env: MutableMapping[str, str], api_url: str) -> None:
+    """Point Prefect (not imported yet) at the workspace's running server `api_url`, with the
+    credentials of its basic auth when there are some."""
+    env["PREFECT_API_URL"] = api_url
+    credentials = client_auth_string(env)
+    if credentials:  # Prefect's client sends PREFECT_API_AUTH_STRING
+        env["PREFECT_API_AUTH_STRING"] = credentials
+
+
 @dataclass
 class ApiChoice:
     mode: str  # env | workspace | temporary | embedded (| profile, once Prefect is imported)
@@ -223,10 +233,7 @@ class ApiChoice:
         """Before Prefect is imported: point it at the workspace's server, or boot a temporary API
         now (it starts while the flows are imported)."""
         if self.mode == "workspace" and self.api_url:
-            os.environ["PREFECT_API_URL"] = self.api_url
-            credentials = client_auth_string()
-            if credentials:  # Prefect's client sends PREFECT_API_AUTH_STRING
-                os.environ["PREFECT_API_AUTH_STRING"] = credentials
+            workspace_env(os.environ, self.api_url)
         elif self.mode == "temporary" and self.server is None:
             os.environ.setdefault(STARTUP_TIMEOUT_VAR, STARTUP_TIMEOUT_DEFAULT)
             credentials = client_auth_string()  # the temporary API asks for basic auth too

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from datetime import datetime
 from pathlib import Path
 
@@ -18,15 +18,16 @@ from tasks.core.errors import UsageError
 FLOW_VERBS = ("demo", "template", "intake", "report", "reopen", "backfill", "remind")
 
 
-def quiet(verbose: bool) -> None:
+def quiet(verbose: bool, env: MutableMapping[str, str] = os.environ) -> None:
     """Prefect keeps its full logs (the UI and the API get them); the terminal gets only our summary
-    and one-sentence errors unless --verbose: no traceback reaches a user."""
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
-    os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "true")
+    and one-sentence errors unless --verbose: no traceback reaches a user. Prefect reads these
+    settings when it is imported."""
+    env.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    env.setdefault("PREFECT_LOGGING_LOG_PRINTS", "true")
     if not verbose:
-        os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "CRITICAL"
-        os.environ["PREFECT_LOGGING_HANDLERS_DEBUG_LEVEL"] = "CRITICAL"
-        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+        env["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "CRITICAL"
+        env["PREFECT_LOGGING_HANDLERS_DEBUG_LEVEL"] = "CRITICAL"
+        env.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
 
