@@ -76,8 +76,13 @@ class Run:
             return {}
 
 
-def measured(cmd: list[str], env: dict[str, str]) -> Run:
-    """Run `cmd`, sampling the RSS of its process tree every 50 ms; wall time from spawn to exit."""
+def measured(
+    cmd: list[str], env: dict[str, str], hosts: Callable[[], list[psutil.Process]] | None = None
+) -> Run:
+    """Run `cmd`, sampling the RSS of its process tree every 50 ms; wall time from spawn to exit.
+    `hosts`: processes whose children run commands for it (a `dxreport server`'s warm command host,
+    flows/cli/warm_host.py): the command's run is their child, not the command's, and is counted
+    with its tree (the host itself, started once with the server, is not)."""
     out_file = tempfile.TemporaryFile()
     err_file = tempfile.TemporaryFile()
     started = time.perf_counter()
@@ -91,6 +96,11 @@ def measured(cmd: list[str], env: dict[str, str]) -> Run:
                 procs = [root, *root.children(recursive=True)]
             except psutil.Error:
                 procs = [root]
+            for host in hosts() if hosts else []:
+                try:
+                    procs += host.children(recursive=True)
+                except psutil.Error:
+                    pass
             for p in procs:
                 try:
                     rss = p.memory_info().rss
@@ -209,16 +219,18 @@ def _dxreport_steps(
     if res.n > REPORT_MAX:  # national scale: the intake's figures (a 10,000-unit PDF is not one)
         steps = [step for step in steps if not step[0].startswith("report")]
     with contextlib.ExitStack() as stack:
+        hosts = None
         if server:
             from bench.startup import Server  # noqa: PLC0415
 
             up = stack.enter_context(Server(home, env, home.parent / f"{home.name}-server.log"))
+            hosts = up.command_hosts
             log(f"[dxreport N={res.n}] server up; its start settled after {up.settled:.1f} s")
         for name, args, refill in steps:
             name += SERVER if server else ""
             if refill:
                 fill_inbox(home, files)
-            run = measured([str(DXREPORT), *args], env)
+            run = measured([str(DXREPORT), *args], env, hosts)
             check(run, f"dxreport {' '.join(args)} ({name})")
             res.runs[name] = run
             data = run.json()

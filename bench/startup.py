@@ -120,6 +120,17 @@ class Server:
         self.settled = settle(self.proc.pid)
         return self
 
+    def command_hosts(self) -> list:
+        """The server's warm command host (flows/cli/warm_host.py), whose children run the commands
+        of its workspace; [] when it has none."""
+        import psutil
+
+        try:
+            children = psutil.Process(self.proc.pid).children() if self.proc else []
+            return [p for p in children if "flows.cli.warm_host" in " ".join(p.cmdline())]
+        except psutil.Error:
+            return []
+
     def __exit__(self, *exc) -> None:
         proc = self.proc
         if proc is None:
