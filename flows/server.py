@@ -327,26 +327,6 @@ def _start(args: list[str], env: Mapping[str, str]) -> subprocess.Popen:
     )
 
 
-def start_command_host(home: Path, path: Path, api_url: str) -> subprocess.Popen:
-    """The warm command host (flows/cli/warm_host.py) that runs the commands of this workspace
-    against this server, in a process group of its own; it listens at `path` once it has imported
-    what they run with (a command that comes earlier runs on its own). Its log, if it has one to
-    write, is in the workspace's Prefect folder."""
-    log = open(home / PREFECT_DIR / "command-host.log", "ab")  # noqa: SIM115 - the child's
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-m", "flows.cli.warm_host", str(home), str(path), str(os.getpid())]
-            + [api_url],
-            cwd=PROJECT_DIR,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            process_group=0,
-        )
-    finally:
-        log.close()
-
-
 def run_server(
     home: str | None,
     port: int | None = None,
@@ -355,7 +335,7 @@ def run_server(
 ) -> None:
     """Run the workspace's Prefect server, deployments, worker and file server until Ctrl-C or
     SIGTERM; then stop them all (`stop_processes`) and remove the state file."""
-    from flows.cli.warm_host import socket_path_for
+    from flows.cli.warm_host import socket_path_for, start_host
     from flows.common import settings_for
     from flows.deployments import deploy_all
     from flows.files import FileServer
@@ -415,7 +395,7 @@ def run_server(
         )
         deploy_all(env, WORK_POOL)
         worker = _start(["worker", "start", "--pool", WORK_POOL], env)
-        commands = start_command_host(home_path, commands_socket, api_url)
+        commands = start_host(home_path, commands_socket, api_url, home_path / PREFECT_DIR)
         lines = [
             f"Prefect UI: {ui_url}  (Ctrl-C để dừng / to stop)",
             f"Cơ sở dữ liệu Prefect / Prefect database: {database_path(env)}",

@@ -37,6 +37,10 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import subprocess
 
 ACCEPT_POLL = 0.5  # seconds between checks that the server is still there
 REQUEST_TIMEOUT = 10.0
@@ -54,6 +58,28 @@ def socket_path_for(home: Path) -> tuple[Path, Path | None]:
 
     folder = Path(tempfile.mkdtemp(prefix="dxreport-"))
     return folder / "commands.sock", folder
+
+
+def start_host(home: Path, path: Path, api_url: str, log_dir: Path) -> subprocess.Popen:
+    """Start the host of workspace `home` for the server at `api_url` (called by that server, whose
+    pid it watches), in a process group of its own; it listens at `path` once it has imported what
+    the commands run with (a command that comes earlier runs on its own). Its log is
+    `log_dir/command-host.log`."""
+    import subprocess
+
+    log = open(log_dir / "command-host.log", "ab")  # noqa: SIM115 - the child's
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "flows.cli.warm_host", str(home), str(path), str(os.getpid())]
+            + [api_url],
+            cwd=Path(__file__).resolve().parents[2],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            process_group=0,
+        )
+    finally:
+        log.close()
 
 
 def preload(year: int) -> None:

@@ -143,6 +143,22 @@ def test_commands_run_in_the_servers_warm_host(tmp_path):
     def log_text() -> str:
         return log.read_text(encoding="utf-8") if log.exists() else ""
 
+    def report_in_host() -> tuple[subprocess.Popen, int]:
+        """A report rendered again, started; once the host runs it: the command and its child."""
+        runs_before = len(RUNNING.findall(log_text()))
+        started = subprocess.Popen(
+            [*dxreport(), "report", "--period", "2025Q3", "--force", "--home", str(home)],
+            cwd=tmp_path,
+            env={**env, "DXREPORT_NOW": NOW},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _wait_for(lambda: len(RUNNING.findall(log_text())) > runs_before, 60, "the report")
+        child, client, _ = RUNNING.findall(log_text())[-1]
+        assert int(client) == started.pid
+        return started, int(child)
+
     try:
         for line in server.stdout:
             if line.startswith("Cơ sở dữ liệu") or server.poll() is not None:
@@ -209,16 +225,7 @@ def test_commands_run_in_the_servers_warm_host(tmp_path):
         assert "refused (the project's files changed since the host started)" in log_text()
 
         # Ctrl-C at the command reaches its run in the host
-        runs_before = len(RUNNING.findall(log_text()))
-        interrupted = subprocess.Popen(
-            [*dxreport(), "report", "--period", "2025Q3", "--force", "--home", str(home)],
-            cwd=tmp_path,
-            env={**env, "DXREPORT_NOW": NOW},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        _wait_for(lambda: len(RUNNING.findall(log_text())) > runs_before, 60, "the report")
+        interrupted, _child = report_in_host()
         time.sleep(0.5)
         interrupted.send_signal(signal.SIGINT)
         out, err = interrupted.communicate(timeout=120)
@@ -226,20 +233,10 @@ def test_commands_run_in_the_servers_warm_host(tmp_path):
         assert "Đã dừng theo yêu cầu" in err, err
 
         # a command killed with SIGKILL: its run in the host ends too
-        runs_before = len(RUNNING.findall(log_text()))
-        killed = subprocess.Popen(
-            [*dxreport(), "report", "--period", "2025Q3", "--force", "--home", str(home)],
-            cwd=tmp_path,
-            env={**env, "DXREPORT_NOW": NOW},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        _wait_for(lambda: len(RUNNING.findall(log_text())) > runs_before, 60, "the report")
-        child, client, _ = RUNNING.findall(log_text())[-1]
-        assert int(client) == killed.pid
+        killed, child = report_in_host()
         killed.kill()
-        killed.wait()
-        _wait_for(lambda: not psutil.pid_exists(int(child)), 30, "the killed command's run")
+        killed.communicate(timeout=60)
+        _wait_for(lambda: not psutil.pid_exists(child), 30, "the killed command's run")
 
         # the host stops with the server; its socket goes
         server.send_signal(signal.SIGTERM)
