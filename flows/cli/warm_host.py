@@ -106,10 +106,10 @@ def serve(home: Path, path: Path, owner: int, api_url: str) -> None:
     quiet(False)
     workspace_env(os.environ, api_url)
     expected = host_client.import_env(os.environ)
-    preload(load_settings().clock().year)
+    fingerprint = host_client.code_fingerprint()  # before importing: a file changed meanwhile
+    preload(load_settings().clock().year)  # makes every command refused, never served stale
     if threading.active_count() != 1:
         raise RuntimeError(f"threads started while importing: {threading.enumerate()}")
-    fingerprint = host_client.code_fingerprint()
     gc.collect()
     gc.freeze()  # the children never walk (and so never copy) what was imported here
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -132,7 +132,13 @@ def serve(home: Path, path: Path, owner: int, api_url: str) -> None:
             conn, _ = listener.accept()
         except TimeoutError:
             continue
-        if os.fork() == 0:  # the child: the command (it never comes back here)
+        try:
+            child = os.fork()
+        except OSError as exc:  # no process to spare: the command runs on its own
+            _log(f"cannot fork: {exc}")
+            conn.close()
+            continue
+        if child == 0:  # the child: the command (it never comes back here)
             listener.close()
             _become_command(conn, expected, fingerprint, api_url)
         conn.close()
